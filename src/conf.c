@@ -1,0 +1,202 @@
+/*
+ * conf.c: parse the configuration file, apply environment overrides and check
+ * every value against the key table before any request is served.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "str.h"
+
+enum conf_type {
+	CONF_T_STRING,
+	CONF_T_INT,
+};
+
+struct conf_def {
+	const char	*name;
+	const char	*env;
+	enum conf_type	 type;
+	const char	*def;
+	int64_t		 min, max;
+};
+
+static const struct conf_def defs[CONF__MAX] = {
+	{ "db_url", "COLMENA_DB_URL", CONF_T_STRING,
+	    "dbname=colmena user=colmena_app", 0, 0 },		/* CONF_DB_URL */
+	{ "db_owner_url", "COLMENA_DB_OWNER_URL", CONF_T_STRING,
+	    "dbname=colmena user=colmena", 0, 0 },		/* CONF_DB_OWNER_URL */
+	{ "db_prepare", "COLMENA_DB_PREPARE", CONF_T_INT,
+	    "1", 0, 1 },					/* CONF_DB_PREPARE */
+	{ "sql_dir", "COLMENA_SQL_DIR", CONF_T_STRING,
+	    COLMENA_SQLDIR, 0, 0 },				/* CONF_SQL_DIR */
+	{ "body_max", "COLMENA_BODY_MAX", CONF_T_INT,
+	    "1048576", 1024, INT64_C(1) << 40 },		/* CONF_BODY_MAX */
+	{ "log_level", "COLMENA_LOG_LEVEL", CONF_T_STRING,
+	    "info", 0, 0 },					/* CONF_LOG_LEVEL */
+	{ "cache_max_age", "COLMENA_CACHE_MAX_AGE", CONF_T_INT,
+	    "60", 0, 86400 },					/* CONF_CACHE_MAX_AGE */
+	{ "cache_swr", "COLMENA_CACHE_SWR", CONF_T_INT,
+	    "300", 0, 86400 },					/* CONF_CACHE_SWR */
+	{ "cache_ttl", "COLMENA_CACHE_TTL", CONF_T_INT,
+	    "300", 0, 86400 },					/* CONF_CACHE_TTL */
+	{ "cache_size", "COLMENA_CACHE_SIZE", CONF_T_INT,
+	    "2097152", 0, INT64_C(1) << 30 },			/* CONF_CACHE_SIZE */
+};
+
+static char	*vals[CONF__MAX];
+static int64_t	 ivals[CONF__MAX];
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int
+conf_set(enum conf_key k, const char *v, const char *where, char *err, size_t errsz)
+{
+	const char	*errstr;
+	enum log_level	 lvl;
+
+	if (defs[k].type == CONF_T_INT) {
+		ivals[k] = str_to_i64(v, defs[k].min, defs[k].max, &errstr);
+		if (errstr != NULL) {
+			snprintf(err, errsz, "%s: %s %s (allowed %lld to %lld)",
+			    where, defs[k].name, errstr, (long long)defs[k].min,
+			    (long long)defs[k].max);
+			return -1;
+		}
+	}
+	if (k == CONF_LOG_LEVEL && log_level_parse(v, &lvl) == -1) {
+		snprintf(err, errsz, "%s: log_level must be debug, info, warn "
+		    "or error", where);
+		return -1;
+	}
+	free(vals[k]);
+	vals[k] = xstrdup(v);
+	return 0;
+}
+
+/*
+ * Load defaults, then the file at path (NULL or a missing file at the
+ * default path is allowed: defaults and environment only), then the
+ * environment. Returns 0, or -1 with a sentence in err naming the file,
+ * line and key.
+ */
+int
+conf_load(const char *path, char *err, size_t errsz)
+{
+	FILE		*f = NULL;
+	char		 line[4096], where[512], *p, *eq, *k, *v;
+	const char	*env;
+	size_t		 lineno = 0;
+	int		 i, found;
+	enum log_level	 lvl;
+
+	for (i = 0; i < CONF__MAX; i++)
+		if (conf_set(i, defs[i].def, "default", err, errsz) == -1)
+			return -1;
+	if (path != NULL && (f = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%zu", path, lineno);
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errsz, "%s: line too long", where);
+			fclose(f);
+			return -1;
+		}
+		p = trim(line);
+		if (*p == '\0' || *p == '#')
+			continue;
+		if ((eq = strchr(p, '=')) == NULL) {
+			snprintf(err, errsz, "%s: expected key = value", where);
+			fclose(f);
+			return -1;
+		}
+		*eq = '\0';
+		k = trim(p);
+		v = trim(eq + 1);
+		for (i = 0, found = 0; i < CONF__MAX; i++)
+			if (strcmp(k, defs[i].name) == 0) {
+				found = 1;
+				break;
+			}
+		if (!found) {
+			snprintf(err, errsz, "%s: unknown key \"%.64s\"", where, k);
+			fclose(f);
+			return -1;
+		}
+		if (conf_set(i, v, where, err, errsz) == -1) {
+			fclose(f);
+			return -1;
+		}
+	}
+	if (f != NULL)
+		fclose(f);
+	for (i = 0; i < CONF__MAX; i++)
+		if ((env = getenv(defs[i].env)) != NULL &&
+		    conf_set(i, env, defs[i].env, err, errsz) == -1)
+			return -1;
+	if (log_level_parse(vals[CONF_LOG_LEVEL], &lvl) == 0)
+		log_set_level(lvl);
+	return 0;
+}
+
+/*
+ * The value of key k as text; never NULL after conf_load().
+ */
+const char *
+conf_get(enum conf_key k)
+{
+	return vals[k];
+}
+
+/*
+ * The value of an integer key (checked against its range at load time).
+ */
+int64_t
+conf_int(enum conf_key k)
+{
+	return ivals[k];
+}
+
+/*
+ * The key's name as written in the file.
+ */
+const char *
+conf_name(enum conf_key k)
+{
+	return defs[k].name;
+}
+
+/*
+ * Release every value (at process exit, for leak checkers).
+ */
+void
+conf_free(void)
+{
+	int	 i;
+
+	for (i = 0; i < CONF__MAX; i++) {
+		free(vals[i]);
+		vals[i] = NULL;
+	}
+}

@@ -1,0 +1,298 @@
+/*
+ * product.c: catalog reads. The SQL lives in the statement table below;
+ * filters are optional parameters (NULL: not applied) so the text never
+ * changes with input. Tenancy: each query filters by current_store_id(),
+ * which row-level security enforces as well.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "db.h"
+#include "jw.h"
+#include "log.h"
+#include "product.h"
+#include "store.h"
+#include "str.h"
+
+const char *const product_sort_names[] = {
+	"newest",	/* PSORT_NEWEST */
+	"price_asc",	/* PSORT_PRICE_ASC */
+	"price_desc",	/* PSORT_PRICE_DESC */
+	"name",		/* PSORT_NAME */
+	"relevance",	/* PSORT_RELEVANCE */
+	NULL
+};
+
+enum stmt {
+	STMT_LIST_NEWEST,
+	STMT_LIST_PRICE_ASC,
+	STMT_LIST_PRICE_DESC,
+	STMT_LIST_NAME,
+	STMT_SEARCH_NEWEST,
+	STMT_SEARCH_PRICE_ASC,
+	STMT_SEARCH_PRICE_DESC,
+	STMT_SEARCH_NAME,
+	STMT_SEARCH_RELEVANCE,
+	STMT_COUNT,
+	STMT_SEARCH_COUNT,
+	STMT_GET_BY_ID,
+	STMT_GET_BY_SLUG,
+	STMT__MAX
+};
+
+#define PRODUCT_COLUMNS \
+	"SELECT p.id, p.category_id, p.name, p.slug, p.description," \
+	" p.price_minor, p.currency, x.exponent, p.images, p.featured," \
+	" p.is_active, p.max_downloads, p.download_expiry_hours, p.file_name," \
+	" p.file_size, p.file_type," \
+	" to_char(p.created_at AT TIME ZONE 'UTC'," \
+	"  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at," \
+	" to_char(p.updated_at AT TIME ZONE 'UTC'," \
+	"  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at"
+
+/*
+ * Parameters: $1 category id, $2 category slug, $3 featured only, $4 min
+ * price, $5 max price (major units), $6 limit, $7 offset, $8 search text.
+ * NULL leaves a filter out. Searches are statements of their own so that
+ * plans stay simple: a search always uses the full-text index, a listing
+ * the store's index. The filter is written once, for any table alias.
+ */
+#define PRODUCT_FILTER(p, x) \
+	" FROM products " p " JOIN currencies " x " ON " x ".code = " p ".currency" \
+	" WHERE " p ".store_id = current_store_id() AND " p ".is_active" \
+	" AND (($1::uuid IS NULL AND $2::text IS NULL) OR " p ".category_id IN (" \
+	"  WITH RECURSIVE cat(id) AS (" \
+	"   SELECT c.id FROM categories c WHERE c.store_id = current_store_id()" \
+	"    AND (c.id = $1::uuid OR c.slug = $2::text)" \
+	"   UNION SELECT c.id FROM categories c JOIN cat ON c.parent_id = cat.id" \
+	"    WHERE c.store_id = current_store_id())" \
+	"  SELECT id FROM cat))" \
+	" AND (NOT $3::bool OR " p ".featured)" \
+	" AND ($4::numeric IS NULL OR " p ".price_minor >=" \
+	"  ceil($4::numeric * power(10::numeric, " x ".exponent)))" \
+	" AND ($5::numeric IS NULL OR " p ".price_minor <=" \
+	"  floor($5::numeric * power(10::numeric, " x ".exponent)))"
+#define PRODUCT_SEARCH(p) \
+	" AND " p ".search_vector @@ websearch_to_tsquery('english', $8::text)"
+#define PRODUCT_NO_SEARCH(p) \
+	" AND $8::text IS NULL"
+
+/*
+ * A page of full rows; the total comes from a count over the same filter,
+ * run once (an init plan), so no row is carried wider than it must be.
+ */
+#define PRODUCT_PAGE(search, order) \
+	PRODUCT_COLUMNS ", (SELECT count(*)" PRODUCT_FILTER("q", "y") \
+	search("q") ") AS total" PRODUCT_FILTER("p", "x") search("p") \
+	" ORDER BY " order " LIMIT $6::bigint OFFSET $7::bigint"
+
+#define ORDER_NEWEST	"p.created_at DESC, p.id DESC"
+#define ORDER_PRICE_ASC	"p.price_minor, p.id"
+#define ORDER_PRICE_DESC "p.price_minor DESC, p.id"
+#define ORDER_NAME	"p.name, p.id"
+#define ORDER_RELEVANCE	"ts_rank_cd(p.search_vector," \
+	" websearch_to_tsquery('english', $8::text)) DESC, p.created_at DESC, p.id"
+
+static const char *const stmts[STMT__MAX] = {
+	PRODUCT_PAGE(PRODUCT_NO_SEARCH, ORDER_NEWEST),	/* STMT_LIST_NEWEST */
+	PRODUCT_PAGE(PRODUCT_NO_SEARCH, ORDER_PRICE_ASC), /* STMT_LIST_PRICE_ASC */
+	PRODUCT_PAGE(PRODUCT_NO_SEARCH, ORDER_PRICE_DESC), /* STMT_LIST_PRICE_DESC */
+	PRODUCT_PAGE(PRODUCT_NO_SEARCH, ORDER_NAME),	/* STMT_LIST_NAME */
+	PRODUCT_PAGE(PRODUCT_SEARCH, ORDER_NEWEST),	/* STMT_SEARCH_NEWEST */
+	PRODUCT_PAGE(PRODUCT_SEARCH, ORDER_PRICE_ASC),	/* STMT_SEARCH_PRICE_ASC */
+	PRODUCT_PAGE(PRODUCT_SEARCH, ORDER_PRICE_DESC),	/* STMT_SEARCH_PRICE_DESC */
+	PRODUCT_PAGE(PRODUCT_SEARCH, ORDER_NAME),	/* STMT_SEARCH_NAME */
+	PRODUCT_PAGE(PRODUCT_SEARCH, ORDER_RELEVANCE),	/* STMT_SEARCH_RELEVANCE */
+	"SELECT count(*) AS total" PRODUCT_FILTER("p", "x") PRODUCT_NO_SEARCH("p")
+	" AND $6::bigint IS NOT NULL AND $7::bigint IS NOT NULL",
+							/* STMT_COUNT */
+	"SELECT count(*) AS total" PRODUCT_FILTER("p", "x") PRODUCT_SEARCH("p")
+	" AND $6::bigint IS NOT NULL AND $7::bigint IS NOT NULL",
+							/* STMT_SEARCH_COUNT */
+	PRODUCT_COLUMNS " FROM products p JOIN currencies x"
+	" ON x.code = p.currency WHERE p.store_id = current_store_id()"
+	" AND p.is_active AND p.id = $1::uuid",		/* STMT_GET_BY_ID */
+	PRODUCT_COLUMNS " FROM products p JOIN currencies x"
+	" ON x.code = p.currency WHERE p.store_id = current_store_id()"
+	" AND p.is_active AND p.slug = $1",		/* STMT_GET_BY_SLUG */
+};
+
+/* The listing statement for each sort, without and with a search. */
+static const enum stmt list_stmts[PSORT__MAX][2] = {
+	{ STMT_LIST_NEWEST, STMT_SEARCH_NEWEST },	/* PSORT_NEWEST */
+	{ STMT_LIST_PRICE_ASC, STMT_SEARCH_PRICE_ASC },	/* PSORT_PRICE_ASC */
+	{ STMT_LIST_PRICE_DESC, STMT_SEARCH_PRICE_DESC }, /* PSORT_PRICE_DESC */
+	{ STMT_LIST_NAME, STMT_SEARCH_NAME },		/* PSORT_NAME */
+	{ STMT__MAX, STMT_SEARCH_RELEVANCE },		/* PSORT_RELEVANCE */
+};
+
+static int64_t
+col_i64(struct pg_result *res, int row, const char *name)
+{
+	const char	*errstr;
+	int		 c = db_col(res, name);
+	int64_t		 v;
+
+	if (db_isnull(res, row, c))
+		return 0;
+	v = str_to_i64(db_val(res, row, c), INT64_MIN, INT64_MAX, &errstr);
+	if (errstr != NULL)
+		fatalx("column %s %s", name, errstr);
+	return v;
+}
+
+static const char *
+col_str(struct pg_result *res, int row, const char *name)
+{
+	int	 c = db_col(res, name);
+
+	return db_isnull(res, row, c) ? NULL : db_val(res, row, c);
+}
+
+static void
+product_from_row(struct pg_result *res, int row, struct product *p)
+{
+	p->id = col_str(res, row, "id");
+	p->category_id = col_str(res, row, "category_id");
+	p->name = col_str(res, row, "name");
+	p->slug = col_str(res, row, "slug");
+	p->description = col_str(res, row, "description");
+	p->price_minor = col_i64(res, row, "price_minor");
+	p->currency = col_str(res, row, "currency");
+	p->exponent = (int)col_i64(res, row, "exponent");
+	p->images = col_str(res, row, "images");
+	p->featured = strcmp(col_str(res, row, "featured"), "t") == 0;
+	p->is_active = strcmp(col_str(res, row, "is_active"), "t") == 0;
+	p->max_downloads = col_i64(res, row, "max_downloads");
+	p->download_expiry_hours = col_i64(res, row, "download_expiry_hours");
+	p->file_name = col_str(res, row, "file_name");
+	p->file_size = col_i64(res, row, "file_size");
+	p->file_type = col_str(res, row, "file_type");
+	p->created_at = col_str(res, row, "created_at");
+	p->updated_at = col_str(res, row, "updated_at");
+}
+
+/*
+ * List the active products of store (id or slug) matching q, in one round
+ * trip with the store lookup. Fills *st, the items (in the arena) and the
+ * total number of matches. Returns ERR_OK, ERR_NOT_FOUND (no such store:
+ * st->id is NULL) or a database error.
+ */
+enum err
+product_list(struct db *db, struct arena *a, const char *store,
+    bool store_is_uuid, const struct product_query *q, struct store *st,
+    struct product **items, size_t *n, int64_t *total)
+{
+	struct dbq		 dq[2];
+	struct pg_result	*res[2];
+	const char		*sparam, *params[8];
+	enum err		 rc;
+	int			 i, rows;
+	bool			 search;
+
+	*items = NULL;
+	*n = 0;
+	*total = 0;
+	params[0] = q->category != NULL && q->category_is_uuid ? q->category : NULL;
+	params[1] = q->category != NULL && !q->category_is_uuid ? q->category : NULL;
+	params[2] = q->featured_only ? "true" : "false";
+	params[3] = q->min_price;
+	params[4] = q->max_price;
+	params[5] = arena_printf(a, "%lld", (long long)q->limit);
+	params[6] = arena_printf(a, "%lld", (long long)q->offset);
+	params[7] = q->q;
+	search = q->q != NULL;
+	if (q->sort >= PSORT__MAX || list_stmts[q->sort][search] == STMT__MAX)
+		fatalx("sort %d without a search", q->sort);
+
+	store_scope_query(&dq[0], &sparam, store, store_is_uuid);
+	dq[1].sql = stmts[list_stmts[q->sort][search]];
+	dq[1].nparams = 8;
+	dq[1].params = params;
+	if ((rc = db_run(db, a, dq, 2, res, true)) != ERR_OK)
+		return rc;
+	if ((rc = store_from_result(a, res[0], st)) != ERR_OK)
+		return rc;
+	rows = db_ntuples(res[1]);
+	if (rows > 0)
+		*total = col_i64(res[1], 0, "total");
+	else if (q->offset > 0) {
+		/* Past the end: the window count saw no rows, ask again. */
+		dq[1].sql = stmts[search ? STMT_SEARCH_COUNT : STMT_COUNT];
+		if ((rc = db_run(db, a, dq, 2, res, true)) != ERR_OK)
+			return rc;
+		if ((rc = store_from_result(a, res[0], st)) != ERR_OK)
+			return rc;
+		*total = col_i64(res[1], 0, "total");
+	}
+	*items = arena_calloc(a, (size_t)rows + 1, sizeof(**items));
+	for (i = 0; i < rows; i++)
+		product_from_row(res[1], i, &(*items)[i]);
+	*n = (size_t)rows;
+	return ERR_OK;
+}
+
+/*
+ * One active product of store by id or slug. Returns ERR_OK,
+ * ERR_NOT_FOUND (st->id NULL when the store itself is unknown) or a
+ * database error.
+ */
+enum err
+product_get(struct db *db, struct arena *a, const char *store,
+    bool store_is_uuid, const char *ident, bool is_uuid, struct store *st,
+    struct product *p)
+{
+	struct dbq		 dq[2];
+	struct pg_result	*res[2];
+	const char		*sparam, *params[1];
+	enum err		 rc;
+
+	memset(p, 0, sizeof(*p));
+	store_scope_query(&dq[0], &sparam, store, store_is_uuid);
+	params[0] = ident;
+	dq[1].sql = stmts[is_uuid ? STMT_GET_BY_ID : STMT_GET_BY_SLUG];
+	dq[1].nparams = 1;
+	dq[1].params = params;
+	if ((rc = db_run(db, a, dq, 2, res, true)) != ERR_OK)
+		return rc;
+	if ((rc = store_from_result(a, res[0], st)) != ERR_OK)
+		return rc;
+	if (db_ntuples(res[1]) == 0)
+		return ERR_NOT_FOUND;
+	product_from_row(res[1], 0, p);
+	return ERR_OK;
+}
+
+/*
+ * A product as the API shows it (camelCase, price in major units).
+ */
+void
+product_write_json(struct jw *w, const char *key, const struct product *p)
+{
+	jw_obj_open(w, key);
+	jw_str(w, "id", p->id);
+	jw_str(w, "categoryId", p->category_id);
+	jw_str(w, "name", p->name);
+	jw_str(w, "slug", p->slug);
+	jw_str(w, "description", p->description);
+	jw_money(w, "price", p->price_minor, p->exponent);
+	jw_str(w, "currency", p->currency);
+	jw_raw(w, "images", p->images);
+	jw_bool(w, "featured", p->featured);
+	jw_bool(w, "isActive", p->is_active);
+	jw_int(w, "maxDownloads", p->max_downloads);
+	jw_int(w, "downloadExpiryHours", p->download_expiry_hours);
+	if (p->file_name != NULL) {
+		jw_obj_open(w, "file");
+		jw_str(w, "name", p->file_name);
+		jw_int(w, "size", p->file_size);
+		jw_str(w, "contentType", p->file_type);
+		jw_obj_close(w);
+	} else
+		jw_null(w, "file");
+	jw_str(w, "createdAt", p->created_at);
+	jw_str(w, "updatedAt", p->updated_at);
+	jw_obj_close(w);
+}

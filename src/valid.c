@@ -1,0 +1,346 @@
+/*
+ * valid.c: the field checks behind valid.h. Messages are short phrases that
+ * read after the field name ("limit" "must be between 1 and 100").
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "arena.h"
+#include "log.h"
+#include "req.h"
+#include "str.h"
+#include "valid.h"
+
+#define JSON_DEPTH_MAX	16
+
+/*
+ * Record that field failed with msg (both must outlive the form: string
+ * literals or arena memory). Errors past FORM_MAX are dropped.
+ */
+void
+valid_error(struct form *f, const char *field, const char *msg)
+{
+	size_t	 i;
+
+	for (i = 0; i < f->nerrs; i++)
+		if (strcmp(f->errs[i].field, field) == 0)
+			return;		/* first error per field wins */
+	if (f->nerrs < FORM_MAX) {
+		f->errs[f->nerrs].field = field;
+		f->errs[f->nerrs].msg = msg;
+		f->nerrs++;
+	}
+}
+
+/*
+ * A pragmatic address check: one '@', a local part of printable ASCII
+ * without spaces or quotes, a domain of labels with at least one dot.
+ */
+bool
+valid_email(const char *s, size_t n)
+{
+	const char	*at;
+	size_t		 i, local, label = 0;
+	bool		 dot = false;
+
+	if (n < 3 || n > 254 || (at = memchr(s, '@', n)) == NULL)
+		return false;
+	local = (size_t)(at - s);
+	if (local == 0 || local > 64 || memchr(at + 1, '@', n - local - 1))
+		return false;
+	for (i = 0; i < local; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f || strchr("\"(),:;<>[\\]", s[i]))
+			return false;
+	for (i = local + 1; i < n; i++) {
+		if (s[i] == '.') {
+			if (label == 0)
+				return false;
+			dot = true;
+			label = 0;
+		} else if ((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' ||
+		    (unsigned char)s[i] >= 0x80) {
+			if (++label > 63)
+				return false;
+		} else
+			return false;
+	}
+	return dot && label > 0;
+}
+
+/*
+ * Check s[0..n) against one field and fill v. Returns 0, or -1 with a
+ * phrase in *errstr.
+ */
+int
+valid_value(const struct field *fd, const char *s, size_t n, struct fval *v,
+    const char **errstr)
+{
+	size_t		 chars, i;
+	const char	*e;
+	static char	 none[] = "";
+
+	memset(v, 0, sizeof(*v));
+	v->s = s == NULL ? none : s;
+	v->len = n;
+	if (memchr(s, '\0', n) != NULL) {
+		*errstr = "must not contain NUL bytes";
+		return -1;
+	}
+	if (!str_utf8_valid(s, n)) {
+		*errstr = "must be valid UTF-8";
+		return -1;
+	}
+	switch (fd->type) {
+	case FIELD_TEXT:
+		chars = str_utf8_chars(s, n);
+		if ((int64_t)chars < fd->min) {
+			*errstr = fd->min == 1 ? "must not be empty" : "is too short";
+			return -1;
+		}
+		if ((int64_t)chars > fd->max) {
+			snprintf(v->msg, sizeof(v->msg), "must be at most %lld "
+			    "characters", (long long)fd->max);
+			*errstr = v->msg;
+			return -1;
+		}
+		break;
+	case FIELD_INT:
+		v->i = str_to_i64(s, fd->min, fd->max, &e);
+		if (e != NULL) {
+			snprintf(v->msg, sizeof(v->msg), "must be a whole number "
+			    "from %lld to %lld", (long long)fd->min,
+			    (long long)fd->max);
+			*errstr = v->msg;
+			return -1;
+		}
+		break;
+	case FIELD_BOOL:
+		if (strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+			v->b = true;
+		else if (strcmp(s, "false") == 0 || strcmp(s, "0") == 0)
+			v->b = false;
+		else {
+			*errstr = "must be true or false";
+			return -1;
+		}
+		break;
+	case FIELD_ENUM:
+		for (i = 0; fd->choices[i] != NULL; i++)
+			if (strcmp(s, fd->choices[i]) == 0)
+				break;
+		if (fd->choices[i] == NULL) {
+			*errstr = "is not one of the allowed values";
+			return -1;
+		}
+		v->i = (int64_t)i;
+		break;
+	case FIELD_UUID:
+		if (!str_is_uuid(s)) {
+			*errstr = "must be a UUID";
+			return -1;
+		}
+		break;
+	case FIELD_SLUG:
+		if (!str_is_slug(s, (size_t)fd->max)) {
+			*errstr = "must be a slug: lowercase letters, digits and dashes";
+			return -1;
+		}
+		break;
+	case FIELD_IDENT:
+		if (str_is_uuid(s))
+			v->is_uuid = true;
+		else if (!str_is_slug(s, (size_t)fd->max)) {
+			*errstr = "must be an id or a slug";
+			return -1;
+		}
+		break;
+	case FIELD_DECIMAL:
+		if (str_money_parse(s, 3, fd->max, &v->i, &e) == -1) {
+			*errstr = e;
+			return -1;
+		}
+		break;
+	case FIELD_MONEY:
+		if (str_money_parse(s, 2, 99999999, &v->i, &e) == -1) {
+			*errstr = strcmp(e, "is too large") == 0 ?
+			    "must be at most 999999.99" : e;
+			return -1;
+		}
+		if (v->i <= 0) {
+			*errstr = "must be greater than 0";
+			return -1;
+		}
+		break;
+	case FIELD_EMAIL:
+		if (!valid_email(s, n)) {
+			*errstr = "must be an email address";
+			return -1;
+		}
+		break;
+	default:
+		fatalx("unknown field type %d", fd->type);
+	}
+	v->set = true;
+	return 0;
+}
+
+/*
+ * Validate query parameters q[0..nq) against fields[0..n). Unknown
+ * parameters are ignored (cache busters, analytics tags); a known one given
+ * twice is an error. Returns 0, or -1 with f->errs filled.
+ */
+int
+valid_query(struct form *f, const struct field *fields, size_t n,
+    const struct kv *q, size_t nq)
+{
+	size_t		 i, j;
+	const char	*e;
+
+	if (n > FORM_MAX)
+		fatalx("form too large");
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < nq; j++) {
+			if (strcmp(q[j].key, fields[i].name) != 0)
+				continue;
+			if (f->v[i].set) {
+				valid_error(f, fields[i].name, "is given more than once");
+				break;
+			}
+			if (valid_value(&fields[i], q[j].val, q[j].len,
+			    &f->v[i], &e) == -1) {
+				valid_error(f, fields[i].name, e);
+				break;
+			}
+		}
+		if (!f->v[i].set && fields[i].required)
+			valid_error(f, fields[i].name, "is required");
+	}
+	return f->nerrs == 0 ? 0 : -1;
+}
+
+static void
+put_json(void *p)
+{
+	json_object_put(p);
+}
+
+/*
+ * Validate a JSON object body against fields. Numbers are checked from
+ * their source text (json-c keeps it), so 12.999 is not rounded into a
+ * price. Unknown keys, wrong types and malformed JSON are errors. The
+ * parsed tree is released with the arena. Returns 0, or -1.
+ */
+int
+valid_json(struct form *f, const struct field *fields, size_t n,
+    const char *body, size_t len, struct arena *a)
+{
+	struct json_tokener	*tok;
+	struct json_object	*root, *val;
+	struct json_object_iterator it, end;
+	const char		*key, *s, *e, *msg;
+	enum json_type		 t;
+	enum json_tokener_error	 jerr;
+	size_t			 i, slen, parsed;
+	char			*copy;
+
+	if (n > FORM_MAX)
+		fatalx("form too large");
+	memset(f, 0, sizeof(*f));
+	if (len > INT32_MAX || !str_utf8_valid(body, len)) {
+		valid_error(f, "body", "must be valid UTF-8 JSON");
+		return -1;
+	}
+	if ((tok = json_tokener_new_ex(JSON_DEPTH_MAX)) == NULL)
+		fatalx("json_tokener_new_ex");
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/*
+	 * Parse with the terminating NUL, which tells json-c the input ends
+	 * (else a trailing number or "null" stays "incomplete").
+	 */
+	copy = arena_strndup(a, body, len);
+	root = json_tokener_parse_ex(tok, copy, (int)len + 1);
+	jerr = json_tokener_get_error(tok);
+	parsed = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr != json_tokener_success || parsed < len) {
+		if (root != NULL)
+			json_object_put(root);
+		if (len == 0 || jerr == json_tokener_continue)
+			msg = "is not valid JSON (it ends too early)";
+		else
+			msg = arena_printf(a, "is not valid JSON (%s)",
+			    json_tokener_error_desc(jerr));
+		valid_error(f, "body", msg);
+		return -1;
+	}
+	if (root == NULL) {
+		valid_error(f, "body", "must be a JSON object");
+		return -1;
+	}
+	arena_defer(a, put_json, root);
+	if (!json_object_is_type(root, json_type_object)) {
+		valid_error(f, "body", "must be a JSON object");
+		return -1;
+	}
+	it = json_object_iter_begin(root);
+	end = json_object_iter_end(root);
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		key = json_object_iter_peek_name(&it);
+		val = json_object_iter_peek_value(&it);
+		for (i = 0; i < n; i++)
+			if (strcmp(key, fields[i].name) == 0)
+				break;
+		if (i == n) {
+			valid_error(f, arena_strdup(a, key), "is not a known field");
+			continue;
+		}
+		t = json_object_get_type(val);
+		if (t == json_type_null) {
+			if (fields[i].required)
+				valid_error(f, fields[i].name, "must not be null");
+			continue;
+		}
+		switch (fields[i].type) {
+		case FIELD_INT:
+		case FIELD_DECIMAL:
+		case FIELD_MONEY:
+			if (t != json_type_int && t != json_type_double) {
+				valid_error(f, fields[i].name, "must be a number");
+				continue;
+			}
+			/* json-c keeps the number's text as written. */
+			s = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
+			break;
+		case FIELD_BOOL:
+			if (t != json_type_boolean) {
+				valid_error(f, fields[i].name, "must be true or false");
+				continue;
+			}
+			s = json_object_get_boolean(val) ? "true" : "false";
+			break;
+		default:
+			if (t != json_type_string) {
+				valid_error(f, fields[i].name, "must be a string");
+				continue;
+			}
+			s = json_object_get_string(val);
+			break;
+		}
+		slen = t == json_type_string ?
+		    (size_t)json_object_get_string_len(val) : strlen(s);
+		if (valid_value(&fields[i], arena_strndup(a, s, slen), slen,
+		    &f->v[i], &e) == -1)
+			valid_error(f, fields[i].name, e);
+	}
+	for (i = 0; i < n; i++)
+		if (!f->v[i].set && fields[i].required)
+			valid_error(f, fields[i].name, "is required");
+	return f->nerrs == 0 ? 0 : -1;
+}

@@ -1,0 +1,263 @@
+/*
+ * colmena.c: the command-line tool for operators: schema migrations, stores,
+ * staff accounts and the demo data. Talks to PostgreSQL as the owner role
+ * (db_owner_url); every failure is one clear sentence and a non-zero exit.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "password.h"
+#include "seed.h"
+#include "str.h"
+#include "valid.h"
+
+#define ORIGINS_MAX	16
+
+static void	usage(void) __attribute__((noreturn));
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: colmena migrate\n"
+	    "       colmena store-create --slug SLUG --name NAME [--currency CODE]\n"
+	    "                            [--origin URL]... [--support-email EMAIL]\n"
+	    "       colmena user-create --store SLUG --email EMAIL --role owner|admin|editor\n"
+	    "                           (password from $COLMENA_PASSWORD or the first line of stdin)\n"
+	    "       colmena seed-demo [--stores N] [--products N]\n"
+	    "Configuration: $COLMENA_CONFIG (default %s) and COLMENA_* variables.\n",
+	    COLMENA_CONFFILE);
+	exit(2);
+}
+
+static int
+cmd_migrate(struct db *db, int argc, char *argv[])
+{
+	int	 applied;
+
+	if (argc != 1)
+		usage();
+	if (migrate_run(db, conf_get(CONF_SQL_DIR), &applied) == -1) {
+		fprintf(stderr, "colmena: migration failed (see above)\n");
+		return 1;
+	}
+	if (applied == 0)
+		printf("database is up to date\n");
+	return 0;
+}
+
+static int
+cmd_store_create(struct db *db, struct arena *a, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "slug", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "currency", required_argument, NULL, 'c' },
+		{ "origin", required_argument, NULL, 'o' },
+		{ "support-email", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct seed_store	 s;
+	const char		*origins[ORIGINS_MAX];
+	char			 id[64];
+	int			 ch;
+
+	memset(&s, 0, sizeof(s));
+	s.currency = "USD";
+	s.origins = origins;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			s.slug = optarg;
+			break;
+		case 'n':
+			s.name = optarg;
+			break;
+		case 'c':
+			s.currency = optarg;
+			break;
+		case 'o':
+			if (s.norigins == ORIGINS_MAX) {
+				fprintf(stderr, "colmena: at most %d origins\n",
+				    ORIGINS_MAX);
+				return 1;
+			}
+			origins[s.norigins++] = optarg;
+			break;
+		case 'e':
+			s.support_email = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || s.slug == NULL || s.name == NULL)
+		usage();
+	if (seed_store_create(db, a, &s, id, sizeof(id)) == -1)
+		return 1;
+	printf("created store %s (%s)\n", s.slug, id);
+	return 0;
+}
+
+static char *
+read_password(void)
+{
+	const char	*env;
+	char		*line = NULL;
+	size_t		 cap = 0;
+	ssize_t		 n;
+
+	if ((env = getenv("COLMENA_PASSWORD")) != NULL)
+		return xstrdup(env);
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "Password: ");
+	if ((n = getline(&line, &cap, stdin)) <= 0) {
+		free(line);
+		return NULL;
+	}
+	if (line[n - 1] == '\n')
+		line[n - 1] = '\0';
+	return line;
+}
+
+static int
+cmd_user_create(struct db *db, struct arena *a, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*store = NULL, *email = NULL, *role = NULL, *name = NULL;
+	char		*pw;
+	int		 ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			store = optarg;
+			break;
+		case 'e':
+			email = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || store == NULL || email == NULL || role == NULL)
+		usage();
+	if ((pw = read_password()) == NULL) {
+		fprintf(stderr, "colmena: no password given (set "
+		    "COLMENA_PASSWORD or write it on stdin)\n");
+		return 1;
+	}
+	rc = seed_user_create(db, a, store, email, name, role, pw);
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	if (rc == -1)
+		return 1;
+	printf("%s is now %s of store %s\n", email, role, store);
+	return 0;
+}
+
+static int
+cmd_seed_demo(struct db *db, struct arena *a, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "stores", required_argument, NULL, 's' },
+		{ "products", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*errstr;
+	int64_t		 stores = 2, products = 300;
+	int		 ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			stores = str_to_i64(optarg, 1, 100, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "colmena: --stores %s (1 to 100)\n",
+				    errstr);
+				return 1;
+			}
+			break;
+		case 'p':
+			products = str_to_i64(optarg, 0, 100000, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "colmena: --products %s (0 to "
+				    "100000)\n", errstr);
+				return 1;
+			}
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	return seed_demo(db, a, (int)stores, (int)products) == -1 ? 1 : 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct db	*db;
+	struct arena	*a;
+	const char	*path, *cmd;
+	char		 err[512];
+	int		 rc;
+
+	log_init("colmena");
+	if (argc < 2)
+		usage();
+	path = getenv("COLMENA_CONFIG");
+	if ((path == NULL || *path == '\0') &&
+	    access(COLMENA_CONFFILE, R_OK) == 0)
+		path = COLMENA_CONFFILE;
+	if (path != NULL && *path == '\0')
+		path = NULL;
+	if (conf_load(path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "colmena: configuration: %s\n", err);
+		return 1;
+	}
+	cmd = argv[1];
+	argc--;
+	argv++;
+	db = db_new(conf_get(CONF_DB_OWNER_URL), "colmena-cli", false);
+	a = arena_new();
+	if (strcmp(cmd, "migrate") == 0)
+		rc = cmd_migrate(db, argc, argv);
+	else if (strcmp(cmd, "store-create") == 0)
+		rc = cmd_store_create(db, a, argc, argv);
+	else if (strcmp(cmd, "user-create") == 0)
+		rc = cmd_user_create(db, a, argc, argv);
+	else if (strcmp(cmd, "seed-demo") == 0)
+		rc = cmd_seed_demo(db, a, argc, argv);
+	else {
+		fprintf(stderr, "colmena: unknown command \"%s\"\n", cmd);
+		usage();
+	}
+	arena_free(a);
+	db_free(db);
+	conf_free();
+	return rc;
+}
