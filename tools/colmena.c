@@ -164,6 +164,8 @@ cmd_user_create(struct db *db, struct arena *a, int argc, char *argv[])
 	}
 	if (optind != argc || store == NULL || email == NULL || role == NULL)
 		usage();
+	if (seed_user_check(email, role) == -1)
+		return 1;
 	if ((pw = read_password()) == NULL) {
 		fprintf(stderr, "colmena: no password given (set "
 		    "COLMENA_PASSWORD or write it on stdin)\n");

@@ -186,6 +186,25 @@ seed_store_create(struct db *db, struct arena *a, const struct seed_store *s,
 }
 
 /*
+ * Check a staff member's email and role before anything else is asked.
+ * Returns 0, or -1 after printing why.
+ */
+int
+seed_user_check(const char *email, const char *role)
+{
+	if (!valid_email(email, strlen(email))) {
+		fprintf(stderr, "colmena: --email is not an email address\n");
+		return -1;
+	}
+	if (strcmp(role, "owner") != 0 && strcmp(role, "admin") != 0 &&
+	    strcmp(role, "editor") != 0) {
+		fprintf(stderr, "colmena: --role must be owner, admin or editor\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Make email staff of store (slug) with role, creating the person with
  * password if new (an existing person keeps theirs). Returns 0 or -1.
  */
@@ -203,15 +222,8 @@ seed_user_create(struct db *db, struct arena *a, const char *store,
 	size_t			 i, n;
 	enum err		 rc;
 
-	if (!valid_email(email, strlen(email))) {
-		fprintf(stderr, "colmena: --email is not an email address\n");
+	if (seed_user_check(email, role) == -1)
 		return -1;
-	}
-	if (strcmp(role, "owner") != 0 && strcmp(role, "admin") != 0 &&
-	    strcmp(role, "editor") != 0) {
-		fprintf(stderr, "colmena: --role must be owner, admin or editor\n");
-		return -1;
-	}
 	if ((n = password_policy(password, failed)) > 0) {
 		fprintf(stderr, "colmena: the password is too weak:\n");
 		for (i = 0; i < n; i++)

@@ -21,6 +21,7 @@ struct seed_store {
 
 int	 seed_store_create(struct db *, struct arena *, const struct seed_store *,
 	    char *id, size_t idsz);
+int	 seed_user_check(const char *email, const char *role);
 int	 seed_user_create(struct db *, struct arena *, const char *store,
 	    const char *email, const char *name, const char *role,
 	    const char *password);
