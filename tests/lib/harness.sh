@@ -1,0 +1,480 @@
+# tests/lib/harness.sh: shell library sourced (by bash) from tests/run, tools/demo
+# and bench/: installs missing Debian packages, builds, starts a private PostgreSQL
+# and conf/lighttpd.conf on 127.0.0.1, and stops what it started (by pid) on exit.
+#
+# Typical use:
+#   . tests/lib/harness.sh
+#   harness_deps                       # apt-get what is missing (root) or exit 1
+#   harness_init                       # temp dir + cleanup traps (or: harness_init DIR)
+#   harness_build "$HARNESS_SRCDIR/build" [configure args]
+#   harness_pg_start "$HARNESS_TMP/pg" # exports PGHOST PGPORT COLMENA_DB_URL COLMENA_DB_OWNER_URL
+#   harness_write_config "$HARNESS_TMP/colmena.conf"   # exports COLMENA_CONFIG
+#   harness_lighttpd_start             # exports COLMENA_PORT COLMENA_TEST_URL
+#
+# Knobs (environment): HARNESS_KEEP=1 keeps the temp dir; HARNESS_PG_FAST=0 keeps
+# fsync on; COLMENA_PORT fixes the web port (fails if taken); COLMENA_RUN,
+# COLMENA_ROOT, COLMENA_CGIBIN override where lighttpd finds its pieces;
+# HARNESS_HEALTH_TIMEOUT / HARNESS_STOP_TIMEOUT (s, default 30 / 10);
+# HARNESS_LOG_LEVEL, HARNESS_BODY_MAX, HARNESS_CACHE_MAX_AGE, HARNESS_CACHE_SWR
+# go into the written config; HARNESS_ON_EXIT names a function the cleanup
+# trap calls first, with the exit status.
+
+HARNESS_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+HARNESS_PACKAGES=(build-essential autoconf automake libtool pkg-config
+	libfcgi-dev libpq-dev libjson-c-dev libcurl4-openssl-dev libssl-dev
+	libscrypt-dev check postgresql lighttpd curl util-linux coreutils)
+HARNESS_TMP=
+HARNESS_TMP_OWNED=0
+HARNESS_BUILDDIR=
+HARNESS_PG_DIR=
+HARNESS_PG_BIN=
+HARNESS_PG_STARTED=0
+HARNESS_LIGHTTPD_PID=
+HARNESS_BG_PIDS=()
+HARNESS_POLICY_RC=0
+HARNESS_STOP_PROBLEMS=0
+
+harness_log() { printf 'harness: %s\n' "$*" >&2; }
+harness_die() { printf 'harness: error: %s\n' "$*" >&2; exit 1; }
+
+# Run a command as the PostgreSQL user: postgres refuses to run as root.
+harness_as_pg()
+{
+	if [ "$(id -u)" -eq 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# Install the Debian packages the build and tests need, plus any given as
+# arguments (e.g. harness_deps wrk). As root: one apt-get update, then install,
+# with service start-up blocked so apt does not launch a system lighttpd or
+# PostgreSQL. As another user: print the apt command and exit 1.
+harness_deps()
+{
+	local p missing=()
+
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		harness_log "no dpkg: not checking packages (need ${HARNESS_PACKAGES[*]} $*)"
+		return 0
+	fi
+	for p in "${HARNESS_PACKAGES[@]}" "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+		    grep -q '^install ok installed$' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		printf 'missing Debian packages: %s\n' "${missing[*]}" >&2
+		printf 'install them with:\n  sudo apt-get update && sudo apt-get install -y %s\n' \
+		    "${missing[*]}" >&2
+		exit 1
+	fi
+	harness_log "installing ${missing[*]}"
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\n# written by tests/lib/harness.sh during apt-get install\nexit 101\n' \
+		    >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d &&
+		    HARNESS_POLICY_RC=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -q ||
+	    harness_die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends "${missing[@]}" ||
+	    harness_die "apt-get install ${missing[*]} failed"
+	harness_policy_rc_restore
+}
+
+harness_policy_rc_restore()
+{
+	if [ "$HARNESS_POLICY_RC" = 1 ]; then
+		rm -f /usr/sbin/policy-rc.d
+		HARNESS_POLICY_RC=0
+	fi
+}
+
+# Create the work directory (a fresh temp dir under ${TMPDIR:-/tmp}, removed at
+# exit unless HARNESS_KEEP=1; or DIR, kept) and install the cleanup traps.
+harness_init()
+{
+	if [ -n "${1:-}" ]; then
+		mkdir -p "$1" || harness_die "cannot create $1"
+		HARNESS_TMP=$(cd "$1" && pwd)
+		HARNESS_TMP_OWNED=0
+	else
+		HARNESS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/colmena.XXXXXX") ||
+		    harness_die "mktemp failed"
+		HARNESS_TMP_OWNED=1
+	fi
+	chmod 0711 "$HARNESS_TMP"	# postgres (when we are root) must traverse it
+	trap harness_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+}
+
+# Stop everything this shell started (HARNESS_BG_PIDS: other background jobs
+# to SIGTERM first), then lighttpd and PostgreSQL, then drop the temp dir.
+# Runs $HARNESS_ON_EXIT (a function name, given the exit status) first, if set.
+harness_cleanup()
+{
+	local rc=$? p
+
+	trap - EXIT INT TERM HUP
+	[ -n "${HARNESS_ON_EXIT:-}" ] && "$HARNESS_ON_EXIT" "$rc"
+	for p in "${HARNESS_BG_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	HARNESS_BG_PIDS=()
+	harness_lighttpd_stop
+	harness_pg_stop
+	harness_policy_rc_restore
+	if [ "$HARNESS_TMP_OWNED" = 1 ] && [ -d "$HARNESS_TMP" ]; then
+		if [ "${HARNESS_KEEP:-0}" = 1 ]; then
+			harness_log "kept $HARNESS_TMP"
+		else
+			rm -rf "$HARNESS_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# Print a free TCP port on 127.0.0.1 (below the ephemeral range, not bound per
+# /proc/net/tcp{,6}, nothing answering). Racy by nature: starters retry.
+harness_free_port()
+{
+	local used i p
+
+	used=" $(for f in /proc/net/tcp /proc/net/tcp6; do
+		[ -r "$f" ] || continue
+		while read -r _ local _; do
+			case $local in *:*) printf '%d ' "0x${local##*:}" ;; esac
+		done <"$f"
+	done) "
+	for i in $(seq 1 200); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+		case $used in *" $p "*) continue ;; esac
+		harness_port_answers "$p" && continue
+		echo "$p"
+		return 0
+	done
+	harness_log "no free port found"
+	return 1
+}
+
+# True if something accepts TCP connections on 127.0.0.1:PORT.
+harness_port_answers()
+{
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Print the newest PostgreSQL server bin directory.
+harness_pg_bindir()
+{
+	local d
+
+	d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	if [ -z "$d" ] && command -v pg_ctl >/dev/null 2>&1; then
+		d=$(dirname "$(command -v pg_ctl)")
+	fi
+	[ -x "$d/postgres" ] || { harness_log "no PostgreSQL server (apt-get install postgresql)"; return 1; }
+	echo "$d"
+}
+
+# harness_pg_start DIR: create (initdb, if DIR holds no cluster) or reuse a
+# private cluster in DIR, start it on a free 127.0.0.1 port (unix socket in DIR,
+# trust auth), create roles colmena (owner of database colmena) and colmena_app
+# (plain login, no BYPASSRLS). Exports PGHOST PGPORT COLMENA_DB_URL
+# COLMENA_DB_OWNER_URL and HARNESS_PG_SUPER_URL (the postgres superuser).
+harness_pg_start()
+{
+	local dir=$1 port try sockdir settings log
+
+	HARNESS_PG_BIN=$(harness_pg_bindir) || exit 1
+	mkdir -p "$(dirname "$dir")" || harness_die "cannot create $(dirname "$dir")"
+	dir=$(cd "$(dirname "$dir")" && pwd)/$(basename "$dir")
+	if [ "$(id -u)" -eq 0 ]; then
+		id postgres >/dev/null 2>&1 ||
+		    harness_die "no postgres user (apt-get install postgresql)"
+	fi
+	if harness_as_pg "$HARNESS_PG_BIN/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+		harness_die "a PostgreSQL server is already running on $dir (another demo or test?)"
+	fi
+	if [ ! -s "$dir/PG_VERSION" ]; then
+		mkdir -p "$dir" || harness_die "cannot create $dir"
+		chmod 0700 "$dir"
+		[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$dir"
+		harness_as_pg test -w "$dir" ||
+		    harness_die "user postgres cannot reach $dir: its parent directories must be traversable (chmod o+x) or choose another place"
+		log=$(harness_as_pg "$HARNESS_PG_BIN/initdb" -D "$dir" -U postgres \
+		    -A trust -E UTF8 --locale=C.UTF-8 --no-instructions 2>&1) ||
+		    { printf '%s\n' "$log" >&2; harness_die "initdb $dir failed"; }
+		harness_pg_write "$dir/pg_hba.conf" "$(printf '%s\n' \
+		    '# written by tests/lib/harness.sh: trust, loopback and unix socket only' \
+		    'local all all trust' \
+		    'host  all all 127.0.0.1/32 trust')"
+		printf "\ninclude_if_exists = 'colmena-harness.conf'\n" |
+		    harness_as_pg tee -a "$dir/postgresql.conf" >/dev/null
+	fi
+	# A unix socket path must fit in sun_path (108 bytes); else TCP only.
+	sockdir=$dir
+	[ ${#dir} -gt 85 ] && sockdir=
+	for try in 1 2 3; do
+		port=$(harness_free_port) || exit 1
+		settings="# written by tests/lib/harness.sh at each start
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$sockdir'
+ssl = off
+max_connections = 100
+shared_buffers = 32MB
+log_min_messages = warning
+log_line_prefix = '%m [%p] %q%u@%d '"
+		if [ "${HARNESS_PG_FAST:-1}" = 1 ]; then
+			settings="$settings
+fsync = off
+synchronous_commit = off
+full_page_writes = off"
+		fi
+		harness_pg_write "$dir/colmena-harness.conf" "$settings"
+		if harness_as_pg "$HARNESS_PG_BIN/pg_ctl" -D "$dir" -l "$dir/server.log" \
+		    -w -t 60 start >/dev/null 2>&1; then
+			HARNESS_PG_STARTED=1
+			break
+		fi
+		if ! grep -q 'already in use\|could not bind' "$dir/server.log" 2>/dev/null ||
+		    [ "$try" = 3 ]; then
+			tail -n 30 "$dir/server.log" >&2
+			harness_die "PostgreSQL did not start on $dir"
+		fi
+	done
+	HARNESS_PG_DIR=$dir
+	export PGHOST=127.0.0.1 PGPORT=$port
+	export HARNESS_PG_SUPER_URL="postgresql://postgres@127.0.0.1:$port/postgres"
+	export COLMENA_DB_OWNER_URL="postgresql://colmena@127.0.0.1:$port/colmena"
+	export COLMENA_DB_URL="postgresql://colmena_app@127.0.0.1:$port/colmena"
+	"$HARNESS_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$HARNESS_PG_SUPER_URL" <<'SQL' ||
+SELECT 'CREATE ROLE colmena LOGIN'
+    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'colmena') \gexec
+SELECT 'CREATE ROLE colmena_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE'
+    WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'colmena_app') \gexec
+SELECT 'CREATE DATABASE colmena OWNER colmena'
+    WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'colmena') \gexec
+SQL
+	    harness_die "creating roles and database failed"
+	harness_log "PostgreSQL $dir on 127.0.0.1:$port"
+}
+
+# harness_pg_write FILE TEXT: write a file the postgres user owns.
+harness_pg_write()
+{
+	printf '%s\n' "$2" | harness_as_pg tee "$1" >/dev/null ||
+	    harness_die "cannot write $1"
+}
+
+# Stop the cluster harness_pg_start started (fast shutdown; then by pid).
+harness_pg_stop()
+{
+	local pid
+
+	[ "$HARNESS_PG_STARTED" = 1 ] || return 0
+	HARNESS_PG_STARTED=0
+	if ! harness_as_pg "$HARNESS_PG_BIN/pg_ctl" -D "$HARNESS_PG_DIR" -m fast \
+	    -w -t 30 stop >/dev/null 2>&1; then
+		pid=$(head -1 "$HARNESS_PG_DIR/postmaster.pid" 2>/dev/null)
+		if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+			harness_log "pg_ctl stop failed; sending SIGQUIT to postmaster $pid"
+			kill -QUIT "$pid" 2>/dev/null
+		fi
+	fi
+}
+
+# harness_build DIR [configure args]: autoreconf the source tree when needed,
+# configure DIR out of tree (again when the args change) and make. Returns
+# non-zero, with the tail of the failing output printed, on failure.
+harness_build()
+{
+	local b=$1 out
+
+	shift
+	if [ -e "$HARNESS_SRCDIR/config.status" ]; then
+		harness_log "the source tree is configured in place; run 'make distclean' there first"
+		return 1
+	fi
+	mkdir -p "$b" || return 1
+	HARNESS_BUILDDIR=$(cd "$b" && pwd)
+	if [ ! -x "$HARNESS_SRCDIR/configure" ] ||
+	    [ "$HARNESS_SRCDIR/configure.ac" -nt "$HARNESS_SRCDIR/configure" ]; then
+		harness_log "autoreconf -fi"
+		out=$(cd "$HARNESS_SRCDIR" && autoreconf -fi 2>&1) ||
+		    { printf '%s\n' "$out" >&2; harness_log "autoreconf failed"; return 1; }
+	fi
+	if [ ! -f "$b/Makefile" ] ||
+	    [ "$(cat "$b/.harness-configure-args" 2>/dev/null)" != "$*" ] ||
+	    [ "$HARNESS_SRCDIR/configure" -nt "$b/config.status" ]; then
+		harness_log "configure $* (in $b)"
+		rm -f "$b/.harness-configure-args"
+		if ! (cd "$b" && "$HARNESS_SRCDIR/configure" "$@") >"$b/configure.out" 2>&1; then
+			tail -n 30 "$b/configure.out" >&2
+			harness_log "configure failed (full output: $b/configure.out)"
+			return 1
+		fi
+		printf '%s' "$*" >"$b/.harness-configure-args"
+	fi
+	harness_log "make (in $b)"
+	make -C "$b" -j"$(nproc 2>/dev/null || echo 2)" || { harness_log "make failed"; return 1; }
+}
+
+# harness_write_config FILE: write the programs' config from the environment
+# (needs COLMENA_DB_URL and COLMENA_DB_OWNER_URL) and export COLMENA_CONFIG.
+harness_write_config()
+{
+	local f=$1
+
+	mkdir -p "$(dirname "$f")" || harness_die "cannot create $(dirname "$f")"
+	cat >"$f" <<EOF || harness_die "cannot write $f"
+# ColmenaCommerce config written by tests/lib/harness.sh; rewritten at each start.
+db_url = ${COLMENA_DB_URL:?}
+db_owner_url = ${COLMENA_DB_OWNER_URL:?}
+sql_dir = $HARNESS_SRCDIR/sql
+body_max = ${HARNESS_BODY_MAX:-1048576}
+log_level = ${HARNESS_LOG_LEVEL:-info}
+cache_max_age = ${HARNESS_CACHE_MAX_AGE:-60}
+cache_swr = ${HARNESS_CACHE_SWR:-300}
+EOF
+	export COLMENA_CONFIG
+	COLMENA_CONFIG=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+}
+
+# Start lighttpd -D with conf/lighttpd.conf in the background and wait until
+# GET /api/health answers 200. Uses (and exports) COLMENA_CONFIG (required),
+# COLMENA_PORT (a free port unless set; fails if a set port is taken),
+# COLMENA_RUN (default $HARNESS_TMP/run), COLMENA_ROOT (default htdocs/),
+# COLMENA_CGIBIN (default $HARNESS_BUILDDIR/cgi-bin). Exports COLMENA_TEST_URL.
+# lighttpd's stderr, which the programs inherit, goes to its error log too.
+harness_lighttpd_start()
+{
+	local conf=$HARNESS_SRCDIR/conf/lighttpd.conf fixed=0 try out code i log
+
+	[ -n "${COLMENA_CONFIG:-}" ] || harness_die "COLMENA_CONFIG is not set"
+	command -v lighttpd >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
+	export COLMENA_RUN=${COLMENA_RUN:-$HARNESS_TMP/run}
+	export COLMENA_ROOT=${COLMENA_ROOT:-$HARNESS_SRCDIR/htdocs}
+	export COLMENA_CGIBIN=${COLMENA_CGIBIN:-$HARNESS_BUILDDIR/cgi-bin}
+	mkdir -p "$COLMENA_RUN" || harness_die "cannot create $COLMENA_RUN"
+	COLMENA_RUN=$(cd "$COLMENA_RUN" && pwd)
+	[ ${#COLMENA_RUN} -le 80 ] ||
+	    harness_die "COLMENA_RUN=$COLMENA_RUN is too long for unix socket paths (max 80 chars)"
+	if [ ! -d "$COLMENA_ROOT" ]; then
+		COLMENA_ROOT=$COLMENA_RUN/htdocs
+		mkdir -p "$COLMENA_ROOT"
+	fi
+	log=$COLMENA_RUN/lighttpd-error.log
+	[ -n "${COLMENA_PORT:-}" ] && fixed=1
+	for try in 1 2 3; do
+		if [ "$fixed" = 1 ]; then
+			harness_port_answers "$COLMENA_PORT" &&
+			    harness_die "port 127.0.0.1:$COLMENA_PORT is already in use (set COLMENA_PORT to another)"
+		else
+			COLMENA_PORT=$(harness_free_port) || exit 1
+		fi
+		export COLMENA_PORT
+		out=$(lighttpd -tt -f "$conf" 2>&1) ||
+		    { printf '%s\n' "$out" >&2; harness_die "lighttpd rejects $conf"; }
+		: >>"$log"
+		# Its own session (so a terminal's Ctrl-C reaches only this shell,
+		# which then stops lighttpd and the programs in order). Without job
+		# control the child is no group leader, so setsid execs, not forks.
+		if [[ $- != *m* ]] && command -v setsid >/dev/null 2>&1; then
+			setsid lighttpd -D -f "$conf" </dev/null >>"$log" 2>&1 &
+		else
+			lighttpd -D -f "$conf" </dev/null >>"$log" 2>&1 &
+		fi
+		HARNESS_LIGHTTPD_PID=$!
+		code=000
+		for i in $(seq 1 "$((${HARNESS_HEALTH_TIMEOUT:-30} * 5))"); do
+			kill -0 "$HARNESS_LIGHTTPD_PID" 2>/dev/null || break
+			code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+			    "http://127.0.0.1:$COLMENA_PORT/api/health" 2>/dev/null)
+			[ "$code" = 200 ] && break
+			sleep 0.2
+		done
+		if [ "$code" = 200 ]; then
+			export COLMENA_TEST_URL=http://127.0.0.1:$COLMENA_PORT
+			harness_log "lighttpd on $COLMENA_TEST_URL (pid $HARNESS_LIGHTTPD_PID, log $log)"
+			return 0
+		fi
+		if kill -0 "$HARNESS_LIGHTTPD_PID" 2>/dev/null; then
+			harness_lighttpd_stop
+			break	# up but unhealthy: retrying will not help
+		fi
+		wait "$HARNESS_LIGHTTPD_PID" 2>/dev/null
+		HARNESS_LIGHTTPD_PID=
+		if [ "$fixed" = 1 ] || ! grep -q 'Address already in use' "$log"; then
+			break	# only a lost race for a free port is worth a retry
+		fi
+	done
+	harness_log "lighttpd did not answer GET /api/health with 200 (last: $code); $log:"
+	tail -n 40 "$log" >&2
+	exit 1
+}
+
+# harness_children PID: print the pids of PID's child processes (from /proc).
+harness_children()
+{
+	local f s
+
+	for f in /proc/[0-9]*/stat; do
+		read -r s 2>/dev/null <"$f" || continue
+		s=${s##*) }	# state ppid ...
+		s=${s#* }
+		[ "${s%% *}" = "$1" ] && { f=${f#/proc/}; echo "${f%/stat}"; }
+	done
+}
+
+# harness_alive PID: true while PID exists and is not a zombie.
+harness_alive()
+{
+	local s
+
+	read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+	s=${s##*) }
+	[ "${s%% *}" != Z ]
+}
+
+# Stop lighttpd (SIGTERM; it SIGTERMs its FastCGI programs) and wait for it
+# and for those programs to exit, so sanitizer reports are complete. A program
+# still alive after HARNESS_STOP_TIMEOUT (10 s) is killed and counted in
+# HARNESS_STOP_PROBLEMS.
+harness_lighttpd_stop()
+{
+	local pid=$HARNESS_LIGHTTPD_PID kids left='' c i
+
+	[ -n "$pid" ] || return 0
+	HARNESS_LIGHTTPD_PID=
+	kids=$(harness_children "$pid")
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 1 "$((${HARNESS_STOP_TIMEOUT:-10} * 10))"); do
+		harness_alive "$pid" || break
+		sleep 0.1
+	done
+	if harness_alive "$pid"; then
+		harness_log "lighttpd $pid ignored SIGTERM; killing it"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	for i in $(seq 1 "$((${HARNESS_STOP_TIMEOUT:-10} * 10))"); do
+		left=
+		for c in $kids; do
+			harness_alive "$c" && left="$left $c"
+		done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for c in $left; do
+		if harness_alive "$c"; then
+			harness_log "FastCGI program $c did not exit on SIGTERM; killing it"
+			kill -KILL "$c" 2>/dev/null
+			HARNESS_STOP_PROBLEMS=$((HARNESS_STOP_PROBLEMS + 1))
+		fi
+	done
+}
