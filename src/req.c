@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include <fcgiapp.h>
 
 #include "arena.h"
+#include "conf.h"
 #include "log.h"
 #include "req.h"
 #include "str.h"
@@ -275,6 +277,43 @@ req_body(struct req *r, size_t max, const char **p, size_t *n)
 	*p = data;
 	*n = (size_t)len;
 	return ERR_OK;
+}
+
+/*
+ * Read and validate a JSON request body against fields: Content-Type must
+ * be application/json and the body at most body_max bytes. Returns 0 with
+ * f filled, or -1 having answered 415, 413 or 400 (details per field).
+ */
+int
+req_json_body(struct req *r, const struct field *fields, size_t n,
+    struct form *f)
+{
+	const char	*ct, *body;
+	size_t		 len, ctlen;
+	enum err	 rc;
+
+	ct = req_header(r, "Content-Type");
+	ctlen = ct != NULL ? strcspn(ct, "; \t") : 0;
+	if (ct == NULL || ctlen != 16 || strncasecmp(ct, "application/json", 16) != 0) {
+		req_fail(r, ERR_UNSUPPORTED_MEDIA_TYPE,
+		    "Send the body as application/json.");
+		return -1;
+	}
+	rc = req_body(r, (size_t)conf_int(CONF_BODY_MAX), &body, &len);
+	if (rc == ERR_PAYLOAD_TOO_LARGE) {
+		req_fail(r, rc, arena_printf(r->arena, "The body may be at most "
+		    "%lld bytes.", (long long)conf_int(CONF_BODY_MAX)));
+		return -1;
+	}
+	if (rc != ERR_OK) {
+		req_fail(r, rc, "The body does not match its Content-Length.");
+		return -1;
+	}
+	if (valid_json(f, fields, n, body, len, r->arena) == -1) {
+		req_fail_form(r, f);
+		return -1;
+	}
+	return 0;
 }
 
 /*

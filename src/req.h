@@ -18,6 +18,7 @@
 
 struct arena;
 struct db;
+struct field;
 struct form;
 struct FCGX_Request;
 
@@ -87,6 +88,8 @@ const char	*req_header(const struct req *, const char *name);
 const char	*req_param(const struct req *, const char *name);
 const char	*req_cookie(const struct req *, const char *name);
 enum err	 req_body(struct req *, size_t max, const char **, size_t *);
+int		 req_json_body(struct req *, const struct field *, size_t,
+		    struct form *);
 
 void		 req_set_header(struct req *, const char *name, const char *value);
 void		 req_cache(struct req *, int64_t max_age, int64_t swr);
