@@ -28,6 +28,7 @@ struct db {
 	const char	*prepared[DB_PREPARED_MAX];
 	size_t		 nprepared;
 	char		*listen;	/* channel to LISTEN on, or NULL */
+	bool		 ended;		/* the server said it ended the session */
 	uint64_t	 generation;	/* successful (re)connections */
 };
 
@@ -66,10 +67,25 @@ db_free(struct db *db)
 }
 
 static void
-db_notice(void *arg, const char *msg)
+db_notice(void *arg, const PGresult *res)
 {
-	/* Notices (e.g. a search made only of stop words) are not errors. */
-	log_debug("%s", msg);
+	struct db	*db = arg;
+	const char	*sev;
+
+	/*
+	 * Notices (e.g. a search made only of stop words) are not errors. But
+	 * a FATAL arriving while idle is the server ending this session (a
+	 * restart, failover or pg_terminate_backend): whatever we cached on
+	 * the strength of its notifications can no longer be trusted.
+	 */
+	sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	if (sev != NULL && (strcmp(sev, "FATAL") == 0 ||
+	    strcmp(sev, "PANIC") == 0)) {
+		log_warnx("the database ended the session: %s",
+		    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+		db->ended = true;
+	} else
+		log_debug("%s", PQresultErrorMessage(res));
 }
 
 static int
@@ -85,7 +101,8 @@ db_connect(struct db *db)
 	const char *const vals[] = { "5", db->appname, db->prepare ?
 	    "-c plan_cache_mode=force_generic_plan" : "", db->conninfo, NULL };
 
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
+	    !db->ended)
 		return 0;
 	/* A new session has no prepared statements. */
 	db->nprepared = 0;
@@ -98,7 +115,8 @@ db_connect(struct db *db)
 		    PQerrorMessage(db->conn));
 		return -1;
 	}
-	PQsetNoticeProcessor(db->conn, db_notice, NULL);
+	PQsetNoticeReceiver(db->conn, db_notice, db);
+	db->ended = false;
 	db->generation++;
 	if (db->listen != NULL) {
 		PGresult	*res;
@@ -350,22 +368,26 @@ db_notifications(struct db *db, void (*fn)(const char *, void *), void *arg,
     uint64_t *generation)
 {
 	PGnotify	*n;
+	int		 ok;
 
 	*generation = db->generation;
 	if (db->conn == NULL || db->listen == NULL ||
 	    PQstatus(db->conn) != CONNECTION_OK)
 		return false;
-	if (!PQconsumeInput(db->conn)) {
+	/* PQconsumeInput only reads; PQnotifies parses, which is when a
+	 * FATAL from the server reaches db_notice. So check after both. */
+	ok = PQconsumeInput(db->conn);
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		fn(n->extra, arg);
+		PQfreemem(n);
+	}
+	if (!ok || db->ended || PQstatus(db->conn) != CONNECTION_OK) {
 		log_warnx("database connection lost: %s",
 		    PQerrorMessage(db->conn));
 		PQfinish(db->conn);
 		db->conn = NULL;
 		db->nprepared = 0;
 		return false;
-	}
-	while ((n = PQnotifies(db->conn)) != NULL) {
-		fn(n->extra, arg);
-		PQfreemem(n);
 	}
 	return true;
 }
