@@ -157,11 +157,39 @@ products_keep(struct req *r, const struct store *st)
 	cache_watch = NULL;
 }
 
-static void
-products_cacheable(struct req *r, const struct store *st)
+/*
+ * Common start of every store read: answer from the cache, or check the
+ * {store} segment. Returns 0 to go on, or -1 when already answered.
+ */
+static int
+products_start(struct req *r, const char **ident, bool *is_uuid)
+{
+	if (products_cached(r))
+		return -1;
+	return products_store_ident(r, ident, is_uuid);
+}
+
+/*
+ * Open the success envelope of a store's answer: CORS for its origins and
+ * CDN caching. The handler writes the data, then calls products_end().
+ */
+static struct jw *
+products_begin(struct req *r, const struct store *st, struct jw *w)
 {
 	req_cors(r, st->origins, st->norigins, CORS_METHODS);
 	req_cache(r, conf_int(CONF_CACHE_MAX_AGE), conf_int(CONF_CACHE_SWR));
+	return req_json_begin(r, w);
+}
+
+/*
+ * Close the envelope (pg: pagination or NULL) and keep it in the cache.
+ */
+static void
+products_end(struct req *r, const struct store *st, struct jw *w,
+    const struct pagination *pg)
+{
+	req_json_end(r, w, pg);
+	products_keep(r, st);
 }
 
 /*
@@ -177,19 +205,15 @@ products_store(struct req *r)
 	bool		 is_uuid;
 	enum err	 rc;
 
-	if (products_cached(r))
-		return;
-	if (products_store_ident(r, &ident, &is_uuid) == -1)
+	if (products_start(r, &ident, &is_uuid) == -1)
 		return;
 	if ((rc = store_get(r->db, r->arena, ident, is_uuid, &st)) != ERR_OK) {
 		products_fail(r, rc, &st, NULL);
 		return;
 	}
-	products_cacheable(r, &st);
-	req_json_begin(r, &w);
+	products_begin(r, &st, &w);
 	store_write_json(&w, NULL, &st);
-	req_json_end(r, &w, NULL);
-	products_keep(r, &st);
+	products_end(r, &st, &w, NULL);
 }
 
 /*
@@ -211,9 +235,7 @@ products_list(struct req *r)
 	int64_t			 total;
 	enum err		 rc;
 
-	if (products_cached(r))
-		return;
-	if (products_store_ident(r, &ident, &is_uuid) == -1)
+	if (products_start(r, &ident, &is_uuid) == -1)
 		return;
 	if (valid_query(&f, list_fields, LF__MAX, r->query, r->nquery) == 0) {
 		if (f.v[LF_MIN_PRICE].set && f.v[LF_MAX_PRICE].set &&
@@ -249,8 +271,7 @@ products_list(struct req *r)
 		products_fail(r, rc, &st, NULL);
 		return;
 	}
-	products_cacheable(r, &st);
-	req_json_begin(r, &w);
+	products_begin(r, &st, &w);
 	jw_arr_open(&w, NULL);
 	for (i = 0; i < n; i++)
 		product_write_json(&w, NULL, &items[i]);
@@ -258,8 +279,7 @@ products_list(struct req *r)
 	pg.total = total;
 	pg.limit = q.limit;
 	pg.offset = q.offset;
-	req_json_end(r, &w, &pg);
-	products_keep(r, &st);
+	products_end(r, &st, &w, &pg);
 }
 
 /*
@@ -277,9 +297,7 @@ products_get(struct req *r)
 	bool		 is_uuid, pid_uuid;
 	enum err	 rc;
 
-	if (products_cached(r))
-		return;
-	if (products_store_ident(r, &ident, &is_uuid) == -1)
+	if (products_start(r, &ident, &is_uuid) == -1)
 		return;
 	pid = req_param(r, "product");
 	pid_uuid = str_is_uuid(pid);
@@ -292,11 +310,9 @@ products_get(struct req *r)
 		products_fail(r, rc, &st, "No such product.");
 		return;
 	}
-	products_cacheable(r, &st);
-	req_json_begin(r, &w);
+	products_begin(r, &st, &w);
 	product_write_json(&w, NULL, &p);
-	req_json_end(r, &w, NULL);
-	products_keep(r, &st);
+	products_end(r, &st, &w, NULL);
 }
 
 /*
@@ -314,20 +330,16 @@ products_categories(struct req *r)
 	bool		 is_uuid;
 	enum err	 rc;
 
-	if (products_cached(r))
-		return;
-	if (products_store_ident(r, &ident, &is_uuid) == -1)
+	if (products_start(r, &ident, &is_uuid) == -1)
 		return;
 	rc = category_tree(r->db, r->arena, ident, is_uuid, &st, &roots);
 	if (rc != ERR_OK) {
 		products_fail(r, rc, &st, NULL);
 		return;
 	}
-	products_cacheable(r, &st);
-	req_json_begin(r, &w);
+	products_begin(r, &st, &w);
 	category_write_json(&w, NULL, roots);
-	req_json_end(r, &w, NULL);
-	products_keep(r, &st);
+	products_end(r, &st, &w, NULL);
 }
 
 /*
