@@ -133,6 +133,24 @@ CREATE TABLE products (
     FOREIGN KEY (store_id, category_id) REFERENCES categories (store_id, id)
         ON DELETE SET NULL (category_id)
 );
+-- A store sells in one currency (one checkout, one currency): a product
+-- takes its store's, and may not name another.
+CREATE FUNCTION products_currency() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    store_currency char(3);
+BEGIN
+    SELECT currency INTO store_currency FROM stores WHERE id = NEW.store_id;
+    IF NEW.currency IS NULL THEN
+        NEW.currency := store_currency;
+    ELSIF NEW.currency IS DISTINCT FROM store_currency THEN
+        RAISE EXCEPTION 'product currency % differs from its store''s %',
+            NEW.currency, store_currency USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER products_currency BEFORE INSERT OR UPDATE OF currency, store_id
+    ON products FOR EACH ROW EXECUTE FUNCTION products_currency();
+
 CREATE INDEX idx_products_store_active_featured ON products (store_id, is_active, featured);
 CREATE INDEX idx_products_active ON products (store_id, created_at DESC) WHERE is_active = true;
 CREATE INDEX idx_products_search ON products USING gin (search_vector);

@@ -26,6 +26,10 @@ const char *const product_sort_names[] = {
 };
 
 enum stmt {
+	STMT_PLAIN_NEWEST,
+	STMT_PLAIN_PRICE_ASC,
+	STMT_PLAIN_PRICE_DESC,
+	STMT_PLAIN_NAME,
 	STMT_LIST_NEWEST,
 	STMT_LIST_PRICE_ASC,
 	STMT_LIST_PRICE_DESC,
@@ -35,32 +39,55 @@ enum stmt {
 	STMT_SEARCH_PRICE_DESC,
 	STMT_SEARCH_NAME,
 	STMT_SEARCH_RELEVANCE,
-	STMT_COUNT,
+	STMT_PLAIN_COUNT,
+	STMT_LIST_COUNT,
 	STMT_SEARCH_COUNT,
 	STMT_GET_BY_ID,
 	STMT_GET_BY_SLUG,
 	STMT__MAX
 };
 
+/* The three shapes of a listing, each with statements of its own. */
+enum list_kind {
+	LIST_PLAIN,	/* no filter: the common page of a shop */
+	LIST_FILTERED,	/* category, featured or price */
+	LIST_SEARCH,	/* full-text search, with any filter */
+	LIST__MAX
+};
+
 #define PRODUCT_COLUMNS \
 	"SELECT p.id, p.category_id, p.name, p.slug, p.description," \
-	" p.price_minor, p.currency, x.exponent, p.images, p.featured," \
+	" p.price_minor, p.currency, p.images, p.featured," \
 	" p.is_active, p.max_downloads, p.download_expiry_hours, p.file_name," \
 	" p.file_size, p.file_type," \
 	" to_char(p.created_at AT TIME ZONE 'UTC'," \
 	"  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at," \
 	" to_char(p.updated_at AT TIME ZONE 'UTC'," \
-	"  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at"
+	"  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at," \
+	" " STORE_EXPONENT " AS exponent"
 
 /*
- * Parameters: $1 category id, $2 category slug, $3 featured only, $4 min
- * price, $5 max price (major units), $6 limit, $7 offset, $8 search text.
- * NULL leaves a filter out. Searches are statements of their own so that
- * plans stay simple: a search always uses the full-text index, a listing
- * the store's index. The filter is written once, for any table alias.
+ * The decimals of the store's currency, which is every one of its
+ * products' (a trigger keeps them equal): computed once per statement.
  */
-#define PRODUCT_FILTER(p, x) \
-	" FROM products " p " JOIN currencies " x " ON " x ".code = " p ".currency" \
+#define STORE_EXPONENT \
+	"(SELECT x.exponent FROM stores s JOIN currencies x" \
+	" ON x.code = s.currency WHERE s.id = current_store_id())"
+
+/*
+ * Parameters of every listing: $1 category id, $2 category slug, $3
+ * featured only, $4 min price, $5 max price (major units), $6 limit, $7
+ * offset, $8 search text; NULL leaves a filter out.
+ *
+ * The statements are prepared once and run with generic plans, so each
+ * shape is written to plan well without knowing its parameters: a plain
+ * listing counts from the store's partial index alone; the search text is
+ * turned into a tsquery once per statement (a sub-select, not per row), so
+ * the full-text index can be used. The filter is written once for any
+ * table alias.
+ */
+#define PRODUCT_FILTER(p) \
+	" FROM products " p \
 	" WHERE " p ".store_id = current_store_id() AND " p ".is_active" \
 	" AND (($1::uuid IS NULL AND $2::text IS NULL) OR " p ".category_id IN (" \
 	"  WITH RECURSIVE cat(id) AS (" \
@@ -71,31 +98,46 @@ enum stmt {
 	"  SELECT id FROM cat))" \
 	" AND (NOT $3::bool OR " p ".featured)" \
 	" AND ($4::numeric IS NULL OR " p ".price_minor >=" \
-	"  ceil($4::numeric * power(10::numeric, " x ".exponent)))" \
+	"  (SELECT ceil($4::numeric * power(10::numeric, " STORE_EXPONENT "))))" \
 	" AND ($5::numeric IS NULL OR " p ".price_minor <=" \
-	"  floor($5::numeric * power(10::numeric, " x ".exponent)))"
+	"  (SELECT floor($5::numeric * power(10::numeric, " STORE_EXPONENT "))))"
+#define TSQUERY	"(SELECT websearch_to_tsquery('english', $8::text))"
 #define PRODUCT_SEARCH(p) \
-	" AND " p ".search_vector @@ websearch_to_tsquery('english', $8::text)"
+	" AND " p ".search_vector @@ " TSQUERY
 #define PRODUCT_NO_SEARCH(p) \
 	" AND $8::text IS NULL"
+#define PRODUCT_NO_FILTER \
+	" AND $1::uuid IS NULL AND $2::text IS NULL AND NOT $3::bool" \
+	" AND $4::numeric IS NULL AND $5::numeric IS NULL AND $8::text IS NULL"
+#define PLAIN_COUNT \
+	"(SELECT count(*) FROM products q WHERE q.store_id = current_store_id()" \
+	" AND q.is_active)"
 
 /*
  * A page of full rows; the total comes from a count over the same filter,
  * run once (an init plan), so no row is carried wider than it must be.
  */
 #define PRODUCT_PAGE(search, order) \
-	PRODUCT_COLUMNS ", (SELECT count(*)" PRODUCT_FILTER("q", "y") \
-	search("q") ") AS total" PRODUCT_FILTER("p", "x") search("p") \
+	PRODUCT_COLUMNS ", (SELECT count(*)" PRODUCT_FILTER("q") \
+	search("q") ") AS total" PRODUCT_FILTER("p") search("p") \
 	" ORDER BY " order " LIMIT $6::bigint OFFSET $7::bigint"
+#define PLAIN_PAGE(order) \
+	PRODUCT_COLUMNS ", " PLAIN_COUNT " AS total" \
+	" FROM products p WHERE p.store_id = current_store_id() AND p.is_active" \
+	PRODUCT_NO_FILTER " ORDER BY " order " LIMIT $6::bigint OFFSET $7::bigint"
 
 #define ORDER_NEWEST	"p.created_at DESC, p.id DESC"
 #define ORDER_PRICE_ASC	"p.price_minor, p.id"
 #define ORDER_PRICE_DESC "p.price_minor DESC, p.id"
 #define ORDER_NAME	"p.name, p.id"
-#define ORDER_RELEVANCE	"ts_rank_cd(p.search_vector," \
-	" websearch_to_tsquery('english', $8::text)) DESC, p.created_at DESC, p.id"
+#define ORDER_RELEVANCE	"ts_rank_cd(p.search_vector, " TSQUERY ") DESC," \
+	" p.created_at DESC, p.id"
 
 static const char *const stmts[STMT__MAX] = {
+	PLAIN_PAGE(ORDER_NEWEST),			/* STMT_PLAIN_NEWEST */
+	PLAIN_PAGE(ORDER_PRICE_ASC),			/* STMT_PLAIN_PRICE_ASC */
+	PLAIN_PAGE(ORDER_PRICE_DESC),			/* STMT_PLAIN_PRICE_DESC */
+	PLAIN_PAGE(ORDER_NAME),				/* STMT_PLAIN_NAME */
 	PRODUCT_PAGE(PRODUCT_NO_SEARCH, ORDER_NEWEST),	/* STMT_LIST_NEWEST */
 	PRODUCT_PAGE(PRODUCT_NO_SEARCH, ORDER_PRICE_ASC), /* STMT_LIST_PRICE_ASC */
 	PRODUCT_PAGE(PRODUCT_NO_SEARCH, ORDER_PRICE_DESC), /* STMT_LIST_PRICE_DESC */
@@ -105,73 +147,109 @@ static const char *const stmts[STMT__MAX] = {
 	PRODUCT_PAGE(PRODUCT_SEARCH, ORDER_PRICE_DESC),	/* STMT_SEARCH_PRICE_DESC */
 	PRODUCT_PAGE(PRODUCT_SEARCH, ORDER_NAME),	/* STMT_SEARCH_NAME */
 	PRODUCT_PAGE(PRODUCT_SEARCH, ORDER_RELEVANCE),	/* STMT_SEARCH_RELEVANCE */
-	"SELECT count(*) AS total" PRODUCT_FILTER("p", "x") PRODUCT_NO_SEARCH("p")
+	"SELECT " PLAIN_COUNT " AS total WHERE TRUE" PRODUCT_NO_FILTER
 	" AND $6::bigint IS NOT NULL AND $7::bigint IS NOT NULL",
-							/* STMT_COUNT */
-	"SELECT count(*) AS total" PRODUCT_FILTER("p", "x") PRODUCT_SEARCH("p")
+							/* STMT_PLAIN_COUNT */
+	"SELECT count(*) AS total" PRODUCT_FILTER("p") PRODUCT_NO_SEARCH("p")
+	" AND $6::bigint IS NOT NULL AND $7::bigint IS NOT NULL",
+							/* STMT_LIST_COUNT */
+	"SELECT count(*) AS total" PRODUCT_FILTER("p") PRODUCT_SEARCH("p")
 	" AND $6::bigint IS NOT NULL AND $7::bigint IS NOT NULL",
 							/* STMT_SEARCH_COUNT */
-	PRODUCT_COLUMNS " FROM products p JOIN currencies x"
-	" ON x.code = p.currency WHERE p.store_id = current_store_id()"
+	PRODUCT_COLUMNS " FROM products p WHERE p.store_id = current_store_id()"
 	" AND p.is_active AND p.id = $1::uuid",		/* STMT_GET_BY_ID */
-	PRODUCT_COLUMNS " FROM products p JOIN currencies x"
-	" ON x.code = p.currency WHERE p.store_id = current_store_id()"
+	PRODUCT_COLUMNS " FROM products p WHERE p.store_id = current_store_id()"
 	" AND p.is_active AND p.slug = $1",		/* STMT_GET_BY_SLUG */
 };
 
-/* The listing statement for each sort, without and with a search. */
-static const enum stmt list_stmts[PSORT__MAX][2] = {
-	{ STMT_LIST_NEWEST, STMT_SEARCH_NEWEST },	/* PSORT_NEWEST */
-	{ STMT_LIST_PRICE_ASC, STMT_SEARCH_PRICE_ASC },	/* PSORT_PRICE_ASC */
-	{ STMT_LIST_PRICE_DESC, STMT_SEARCH_PRICE_DESC }, /* PSORT_PRICE_DESC */
-	{ STMT_LIST_NAME, STMT_SEARCH_NAME },		/* PSORT_NAME */
-	{ STMT__MAX, STMT_SEARCH_RELEVANCE },		/* PSORT_RELEVANCE */
+/* The listing statement for each sort and shape (STMT__MAX: none). */
+static const enum stmt list_stmts[PSORT__MAX][LIST__MAX] = {
+	{ STMT_PLAIN_NEWEST, STMT_LIST_NEWEST, STMT_SEARCH_NEWEST },
+							/* PSORT_NEWEST */
+	{ STMT_PLAIN_PRICE_ASC, STMT_LIST_PRICE_ASC, STMT_SEARCH_PRICE_ASC },
+							/* PSORT_PRICE_ASC */
+	{ STMT_PLAIN_PRICE_DESC, STMT_LIST_PRICE_DESC, STMT_SEARCH_PRICE_DESC },
+							/* PSORT_PRICE_DESC */
+	{ STMT_PLAIN_NAME, STMT_LIST_NAME, STMT_SEARCH_NAME },
+							/* PSORT_NAME */
+	{ STMT__MAX, STMT__MAX, STMT_SEARCH_RELEVANCE },	/* PSORT_RELEVANCE */
+};
+
+/* The count statement of each shape, for pages past the end. */
+static const enum stmt count_stmts[LIST__MAX] = {
+	STMT_PLAIN_COUNT,	/* LIST_PLAIN */
+	STMT_LIST_COUNT,	/* LIST_FILTERED */
+	STMT_SEARCH_COUNT,	/* LIST_SEARCH */
+};
+
+/* The columns of PRODUCT_COLUMNS, resolved once per result. */
+enum pcol {
+	PC_ID, PC_CATEGORY_ID, PC_NAME, PC_SLUG, PC_DESCRIPTION,
+	PC_PRICE_MINOR, PC_CURRENCY, PC_EXPONENT, PC_IMAGES, PC_FEATURED,
+	PC_IS_ACTIVE, PC_MAX_DOWNLOADS, PC_DOWNLOAD_EXPIRY_HOURS, PC_FILE_NAME,
+	PC_FILE_SIZE, PC_FILE_TYPE, PC_CREATED_AT, PC_UPDATED_AT,
+	PC__MAX
+};
+
+static const char *const pcol_names[PC__MAX] = {
+	"id", "category_id", "name", "slug", "description",
+	"price_minor", "currency", "exponent", "images", "featured",
+	"is_active", "max_downloads", "download_expiry_hours", "file_name",
+	"file_size", "file_type", "created_at", "updated_at",
 };
 
 static int64_t
-col_i64(struct pg_result *res, int row, const char *name)
+col_i64(struct pg_result *res, int row, int c)
 {
 	const char	*errstr;
-	int		 c = db_col(res, name);
 	int64_t		 v;
 
 	if (db_isnull(res, row, c))
 		return 0;
 	v = str_to_i64(db_val(res, row, c), INT64_MIN, INT64_MAX, &errstr);
 	if (errstr != NULL)
-		fatalx("column %s %s", name, errstr);
+		fatalx("column %d %s", c, errstr);
 	return v;
 }
 
 static const char *
-col_str(struct pg_result *res, int row, const char *name)
+col_str(struct pg_result *res, int row, int c)
 {
-	int	 c = db_col(res, name);
-
 	return db_isnull(res, row, c) ? NULL : db_val(res, row, c);
 }
 
 static void
-product_from_row(struct pg_result *res, int row, struct product *p)
+product_cols(struct pg_result *res, int cols[PC__MAX])
 {
-	p->id = col_str(res, row, "id");
-	p->category_id = col_str(res, row, "category_id");
-	p->name = col_str(res, row, "name");
-	p->slug = col_str(res, row, "slug");
-	p->description = col_str(res, row, "description");
-	p->price_minor = col_i64(res, row, "price_minor");
-	p->currency = col_str(res, row, "currency");
-	p->exponent = (int)col_i64(res, row, "exponent");
-	p->images = col_str(res, row, "images");
-	p->featured = strcmp(col_str(res, row, "featured"), "t") == 0;
-	p->is_active = strcmp(col_str(res, row, "is_active"), "t") == 0;
-	p->max_downloads = col_i64(res, row, "max_downloads");
-	p->download_expiry_hours = col_i64(res, row, "download_expiry_hours");
-	p->file_name = col_str(res, row, "file_name");
-	p->file_size = col_i64(res, row, "file_size");
-	p->file_type = col_str(res, row, "file_type");
-	p->created_at = col_str(res, row, "created_at");
-	p->updated_at = col_str(res, row, "updated_at");
+	int	 i;
+
+	for (i = 0; i < PC__MAX; i++)
+		cols[i] = db_col(res, pcol_names[i]);
+}
+
+static void
+product_from_row(struct pg_result *res, int row, const int c[PC__MAX],
+    struct product *p)
+{
+	p->id = col_str(res, row, c[PC_ID]);
+	p->category_id = col_str(res, row, c[PC_CATEGORY_ID]);
+	p->name = col_str(res, row, c[PC_NAME]);
+	p->slug = col_str(res, row, c[PC_SLUG]);
+	p->description = col_str(res, row, c[PC_DESCRIPTION]);
+	p->price_minor = col_i64(res, row, c[PC_PRICE_MINOR]);
+	p->currency = col_str(res, row, c[PC_CURRENCY]);
+	p->exponent = (int)col_i64(res, row, c[PC_EXPONENT]);
+	p->images = col_str(res, row, c[PC_IMAGES]);
+	p->featured = db_val(res, row, c[PC_FEATURED])[0] == 't';
+	p->is_active = db_val(res, row, c[PC_IS_ACTIVE])[0] == 't';
+	p->max_downloads = col_i64(res, row, c[PC_MAX_DOWNLOADS]);
+	p->download_expiry_hours = col_i64(res, row,
+	    c[PC_DOWNLOAD_EXPIRY_HOURS]);
+	p->file_name = col_str(res, row, c[PC_FILE_NAME]);
+	p->file_size = col_i64(res, row, c[PC_FILE_SIZE]);
+	p->file_type = col_str(res, row, c[PC_FILE_TYPE]);
+	p->created_at = col_str(res, row, c[PC_CREATED_AT]);
+	p->updated_at = col_str(res, row, c[PC_UPDATED_AT]);
 }
 
 /*
@@ -190,7 +268,8 @@ product_list(struct db *db, struct arena *a, const char *store,
 	const char		*sparam, *params[8];
 	enum err		 rc;
 	int			 i, rows;
-	bool			 search;
+	enum list_kind		 kind;
+	int			 cols[PC__MAX];
 
 	*items = NULL;
 	*n = 0;
@@ -203,12 +282,18 @@ product_list(struct db *db, struct arena *a, const char *store,
 	params[5] = arena_printf(a, "%lld", (long long)q->limit);
 	params[6] = arena_printf(a, "%lld", (long long)q->offset);
 	params[7] = q->q;
-	search = q->q != NULL;
-	if (q->sort >= PSORT__MAX || list_stmts[q->sort][search] == STMT__MAX)
+	if (q->q != NULL)
+		kind = LIST_SEARCH;
+	else if (q->category != NULL || q->featured_only ||
+	    q->min_price != NULL || q->max_price != NULL)
+		kind = LIST_FILTERED;
+	else
+		kind = LIST_PLAIN;
+	if (q->sort >= PSORT__MAX || list_stmts[q->sort][kind] == STMT__MAX)
 		fatalx("sort %d without a search", q->sort);
 
 	store_scope_query(&dq[0], &sparam, store, store_is_uuid);
-	dq[1].sql = stmts[list_stmts[q->sort][search]];
+	dq[1].sql = stmts[list_stmts[q->sort][kind]];
 	dq[1].nparams = 8;
 	dq[1].params = params;
 	if ((rc = db_run(db, a, dq, 2, res, true)) != ERR_OK)
@@ -217,19 +302,21 @@ product_list(struct db *db, struct arena *a, const char *store,
 		return rc;
 	rows = db_ntuples(res[1]);
 	if (rows > 0)
-		*total = col_i64(res[1], 0, "total");
+		*total = col_i64(res[1], 0, db_col(res[1], "total"));
 	else if (q->offset > 0) {
 		/* Past the end: the window count saw no rows, ask again. */
-		dq[1].sql = stmts[search ? STMT_SEARCH_COUNT : STMT_COUNT];
+		dq[1].sql = stmts[count_stmts[kind]];
 		if ((rc = db_run(db, a, dq, 2, res, true)) != ERR_OK)
 			return rc;
 		if ((rc = store_from_result(a, res[0], st)) != ERR_OK)
 			return rc;
-		*total = col_i64(res[1], 0, "total");
+		*total = col_i64(res[1], 0, db_col(res[1], "total"));
 	}
 	*items = arena_calloc(a, (size_t)rows + 1, sizeof(**items));
+	if (rows > 0)
+		product_cols(res[1], cols);
 	for (i = 0; i < rows; i++)
-		product_from_row(res[1], i, &(*items)[i]);
+		product_from_row(res[1], i, cols, &(*items)[i]);
 	*n = (size_t)rows;
 	return ERR_OK;
 }
@@ -248,6 +335,7 @@ product_get(struct db *db, struct arena *a, const char *store,
 	struct pg_result	*res[2];
 	const char		*sparam, *params[1];
 	enum err		 rc;
+	int			 cols[PC__MAX];
 
 	memset(p, 0, sizeof(*p));
 	store_scope_query(&dq[0], &sparam, store, store_is_uuid);
@@ -261,7 +349,8 @@ product_get(struct db *db, struct arena *a, const char *store,
 		return rc;
 	if (db_ntuples(res[1]) == 0)
 		return ERR_NOT_FOUND;
-	product_from_row(res[1], 0, p);
+	product_cols(res[1], cols);
+	product_from_row(res[1], 0, cols, p);
 	return ERR_OK;
 }
 

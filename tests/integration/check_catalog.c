@@ -637,6 +637,30 @@ START_TEST(rls_scopes_the_application_role)
 }
 END_TEST
 
+START_TEST(products_take_their_stores_currency)
+{
+	PGconn	*c = db_connect("COLMENA_DB_OWNER_URL");
+	PGresult *r;
+
+	db_ok(c, "BEGIN");
+	db_ok(c, "SELECT set_config('app.store_id', '" FX_ID "', true)");
+	db_fails(c, "INSERT INTO products (store_id, name, slug, price_minor,"
+	    " currency) VALUES ('" FX_ID "', 'Euro thing', 'euro-thing', 100,"
+	    " 'EUR')");
+	db_ok(c, "ROLLBACK");
+	db_ok(c, "BEGIN");
+	db_ok(c, "SELECT set_config('app.store_id', '" FX_ID "', true)");
+	r = PQexec(c, "INSERT INTO products (store_id, name, slug, price_minor)"
+	    " VALUES ('" FX_ID "', 'No currency', 'no-currency', 100)"
+	    " RETURNING currency");
+	ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+	ck_assert_str_eq(PQgetvalue(r, 0, 0), "USD");
+	PQclear(r);
+	db_ok(c, "ROLLBACK");
+	PQfinish(c);
+}
+END_TEST
+
 START_TEST(rls_is_forced_for_the_owner_too)
 {
 	rls_check("COLMENA_DB_OWNER_URL");
@@ -718,6 +742,7 @@ catalog_suite(void)
 	tcase_add_test(tc, bad_input_matrix);
 	tcase_add_test(tc, rls_scopes_the_application_role);
 	tcase_add_test(tc, rls_is_forced_for_the_owner_too);
+	tcase_add_test(tc, products_take_their_stores_currency);
 	tcase_add_test(tc, changes_show_at_once_despite_caching);
 	suite_add_tcase(s, tc);
 	return s;
