@@ -25,6 +25,17 @@ jw_init(struct jw *w, struct buf *b)
 }
 
 /*
+ * True for a byte copied as it is: anything but controls, " \\ < > & and
+ * the lead byte of U+2028/U+2029 (0xe2), which the loop looks at closer.
+ */
+static inline int
+jw_plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' &&
+	    c != '&' && c != 0xe2;
+}
+
+/*
  * Append s[0..n) as the inside of a JSON string (no quotes). Invalid UTF-8
  * never reaches here: inputs are validated and the database is UTF8.
  */
@@ -39,6 +50,9 @@ jw_escape(struct buf *b, const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		unsigned char	 c = p[i];
 		const char	*rep = NULL;
+
+		if (jw_plain(c))
+			continue;
 
 		switch (c) {
 		case '"':

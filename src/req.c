@@ -574,19 +574,25 @@ req_reason(int status)
 }
 
 /*
- * The ETag's hash: 64-bit FNV-1a. A weak validator tells representations of
+ * The ETag's hash: FNV-1a's multiply, eight bytes a step. A weak validator tells representations of
  * one URL apart; it guards no secret, so a fast non-cryptographic hash will
  * do (and keeps the hot path out of libcrypto).
  */
 static uint64_t
 req_etag_hash(const char *p, size_t n)
 {
-	uint64_t	 h = UINT64_C(14695981039346656037);
+	uint64_t	 h = UINT64_C(14695981039346656037) ^ n, w;
 	size_t		 i;
 
-	for (i = 0; i < n; i++)
+	/* Eight bytes a step, then the tail a byte at a time. */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * UINT64_C(1099511628211);
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
 		h = (h ^ (unsigned char)p[i]) * UINT64_C(1099511628211);
-	return h;
+	return h ^ (h >> 32);
 }
 
 /*
