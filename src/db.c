@@ -393,6 +393,23 @@ db_notifications(struct db *db, void (*fn)(const char *, void *), void *arg,
 }
 
 /*
+ * End a failed transaction block, keeping the failure's SQLSTATE. Does
+ * nothing without a connection (the server ended the transaction then).
+ */
+void
+db_rollback(struct db *db)
+{
+	PGresult	*res;
+
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return;
+	res = PQexec(db->conn, "ROLLBACK");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_warnx("ROLLBACK: %s", PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/*
  * The SQLSTATE of the last failure ("" after success).
  */
 const char *

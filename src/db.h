@@ -33,6 +33,7 @@ enum err	 db_run(struct db *, struct arena *, const struct dbq *, size_t,
 enum err	 db_exec(struct db *, struct arena *, const char *sql, int,
 		    const char *const *, struct pg_result **);
 enum err	 db_script(struct db *, const char *sql);
+void		 db_rollback(struct db *);
 const char	*db_sqlstate(const struct db *);
 void		 db_listen(struct db *, const char *channel);
 bool		 db_notifications(struct db *, void (*)(const char *, void *),

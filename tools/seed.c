@@ -19,16 +19,14 @@
 #include "seed.h"
 #include "store.h"
 #include "str.h"
+#include "tx.h"
 #include "valid.h"
 
-#define SEED_BATCH	100
+#define SEED_BATCH	100	/* products per transaction (<= TX_MAX) */
 
 enum stmt {
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_NEW_STORE_ID,
+	STMT_NEW_ID,
 	STMT_STORE_INSERT,
-	STMT_ACTOR,
 	STMT_USER_INSERT,
 	STMT_MEMBER_UPSERT,
 	STMT_DEMO_EXISTS,
@@ -38,14 +36,10 @@ enum stmt {
 };
 
 static const char *const stmts[STMT__MAX] = {
-	"BEGIN",						/* STMT_BEGIN */
-	"COMMIT",						/* STMT_COMMIT */
-	"SELECT set_config('app.store_id', gen_random_uuid()::text, true)"
-	" AS id",						/* STMT_NEW_STORE_ID */
+	"SELECT gen_random_uuid() AS id",			/* STMT_NEW_ID */
 	"INSERT INTO stores (id, slug, name, currency, allowed_origins,"
 	" support_email) VALUES (current_store_id(), $1, $2, $3,"
 	" string_to_array($4, E'\\n'), $5)",			/* STMT_STORE_INSERT */
-	"SELECT set_config('app.actor', $1, true)",		/* STMT_ACTOR */
 	"INSERT INTO users (email, name, password_hash) VALUES ($1, $2, $3)"
 	" ON CONFLICT (lower(email)) DO NOTHING RETURNING id",	/* STMT_USER_INSERT */
 	"INSERT INTO store_users (store_id, user_id, email, role)"
@@ -92,15 +86,14 @@ seed_origin_ok(const char *o)
 }
 
 /*
- * Report a failed transaction by its SQLSTATE and roll it back.
+ * Report a failed statement or transaction (tx_run rolled it back) by its
+ * SQLSTATE. Returns -1.
  */
 static int
 seed_fail(struct db *db, const char *what)
 {
-	char	 state[6];
+	const char	*state = db_sqlstate(db);
 
-	snprintf(state, sizeof(state), "%s", db_sqlstate(db));
-	db_script(db, "ROLLBACK");
 	if (strcmp(state, "23503") == 0)
 		fprintf(stderr, "colmena: %s: it refers to something that does "
 		    "not exist (an unknown currency?)\n", what);
@@ -122,10 +115,10 @@ int
 seed_store_create(struct db *db, struct arena *a, const struct seed_store *s,
     char *id, size_t idsz)
 {
-	struct dbq		 q[5];
-	struct pg_result	*res[5];
+	struct dbq		 q;
+	struct pg_result	*res;
 	struct buf		 origins;
-	const char		*p[5], *actor = "cli";
+	const char		*p[5];
 	size_t			 i, n;
 
 	if (!str_is_slug(s->slug, 64)) {
@@ -173,15 +166,14 @@ seed_store_create(struct db *db, struct arena *a, const struct seed_store *s,
 	p[3] = arena_strdup(a, origins.data);
 	p[4] = s->support_email;
 	buf_clear(&origins);
-	q[0] = (struct dbq){ stmts[STMT_BEGIN], 0, NULL };
-	q[1] = (struct dbq){ stmts[STMT_NEW_STORE_ID], 0, NULL };
-	q[2] = (struct dbq){ stmts[STMT_ACTOR], 1, &actor };
-	q[3] = (struct dbq){ stmts[STMT_STORE_INSERT], 5, p };
-	q[4] = (struct dbq){ stmts[STMT_COMMIT], 0, NULL };
-	if (db_run(db, a, q, 5, res, false) != ERR_OK)
+	/* The new store is the transaction's store: RLS lets it in. */
+	if (db_exec(db, a, stmts[STMT_NEW_ID], 0, NULL, &res) != ERR_OK)
+		return seed_fail(db, "store id");
+	snprintf(id, idsz, "%s", db_val(res, 0, 0));
+	q = (struct dbq){ stmts[STMT_STORE_INSERT], 5, p };
+	if (tx_run(db, a, id, "cli", &q, 1, NULL) != ERR_OK)
 		return seed_fail(db, arena_printf(a, "store %s (currency %s)",
 		    s->slug, s->currency));
-	snprintf(id, idsz, "%s", db_val(res[1], 0, 0));
 	return 0;
 }
 
@@ -213,11 +205,10 @@ seed_user_create(struct db *db, struct arena *a, const char *store,
     const char *email, const char *name, const char *role,
     const char *password)
 {
-	struct dbq		 q[6];
-	struct pg_result	*res[6];
+	struct dbq		 q[2];
+	struct pg_result	*res[2];
 	struct store		 st;
 	const char		*failed[PASSWORD_RULES_MAX], *up[3], *mp[2];
-	const char		*actor = "cli", *sparam;
 	char			 hash[PASSWORD_HASH_MAX];
 	size_t			 i, n;
 	enum err		 rc;
@@ -244,17 +235,13 @@ seed_user_create(struct db *db, struct arena *a, const char *store,
 	up[2] = hash;
 	mp[0] = email;
 	mp[1] = role;
-	q[0] = (struct dbq){ stmts[STMT_BEGIN], 0, NULL };
-	store_scope_query(&q[1], &sparam, store, false);
-	q[2] = (struct dbq){ stmts[STMT_ACTOR], 1, &actor };
-	q[3] = (struct dbq){ stmts[STMT_USER_INSERT], 3, up };
-	q[4] = (struct dbq){ stmts[STMT_MEMBER_UPSERT], 2, mp };
-	q[5] = (struct dbq){ stmts[STMT_COMMIT], 0, NULL };
-	rc = db_run(db, a, q, 6, res, false);
+	q[0] = (struct dbq){ stmts[STMT_USER_INSERT], 3, up };
+	q[1] = (struct dbq){ stmts[STMT_MEMBER_UPSERT], 2, mp };
+	rc = tx_run(db, a, st.id, "cli", q, 2, res);
 	explicit_bzero(hash, sizeof(hash));
 	if (rc != ERR_OK)
 		return seed_fail(db, arena_printf(a, "staff %s", email));
-	if (db_ntuples(res[3]) == 0)
+	if (db_ntuples(res[0]) == 0)
 		printf("%s already had an account: its password is unchanged\n",
 		    email);
 	return 0;
@@ -351,13 +338,13 @@ seed_slugify(struct arena *a, const char *name, int n)
 }
 
 static int
-seed_catalog(struct db *db, struct arena *a, const char *slug,
+seed_catalog(struct db *db, struct arena *a, const char *store_id,
     const char *currency, int exponent, int nproducts, uint64_t rnd)
 {
-	struct dbq		 q[SEED_BATCH + 4];
-	struct pg_result	*res[SEED_BATCH + 4];
+	struct dbq		 q[SEED_BATCH];
+	struct pg_result	*res[1];
 	const char		*cat_ids[nitems(cats)], *actor = "cli:seed-demo";
-	const char		**p, *sp[1] = { slug };
+	const char		**p;
 	struct buf		 desc;
 	size_t			 c, nq, k2;
 	int			 i, k, s, nsent;
@@ -365,28 +352,21 @@ seed_catalog(struct db *db, struct arena *a, const char *slug,
 
 	/* Categories: one round trip each, parents first. */
 	for (c = 0; c < nitems(cats); c++) {
-		q[0] = (struct dbq){ stmts[STMT_BEGIN], 0, NULL };
-		store_scope_query(&q[1], &sp[0], slug, false);
-		q[2] = (struct dbq){ stmts[STMT_ACTOR], 1, &actor };
 		p = arena_calloc(a, 5, sizeof(*p));
 		p[0] = cats[c].parent < 0 ? NULL : cat_ids[cats[c].parent];
 		p[1] = cats[c].name;
 		p[2] = cats[c].slug;
 		p[3] = arena_printf(a, "Everything in %s.", cats[c].name);
 		p[4] = arena_printf(a, "%zu", c);
-		q[3] = (struct dbq){ stmts[STMT_CATEGORY_INSERT], 5, p };
-		q[4] = (struct dbq){ stmts[STMT_COMMIT], 0, NULL };
-		if (db_run(db, a, q, 5, res, false) != ERR_OK)
+		q[0] = (struct dbq){ stmts[STMT_CATEGORY_INSERT], 5, p };
+		if (tx_run(db, a, store_id, actor, q, 1, res) != ERR_OK)
 			return seed_fail(db, "demo categories");
-		cat_ids[c] = arena_strdup(a, db_val(res[3], 0, 0));
+		cat_ids[c] = arena_strdup(a, db_val(res[0], 0, 0));
 	}
 	/* Products in batches, each batch one transaction and round trip. */
 	buf_init(&desc, 8192);
 	for (i = 0; i < nproducts; i += nsent) {
-		q[0] = (struct dbq){ stmts[STMT_BEGIN], 0, NULL };
-		store_scope_query(&q[1], &sp[0], slug, false);
-		q[2] = (struct dbq){ stmts[STMT_ACTOR], 1, &actor };
-		nq = 3;
+		nq = 0;
 		for (nsent = 0; nsent < SEED_BATCH && i + nsent < nproducts;
 		    nsent++) {
 			const struct seed_cat *sc;
@@ -426,8 +406,7 @@ seed_catalog(struct db *db, struct arena *a, const char *slug,
 			p[10] = arena_printf(a, "%d", (nproducts - i - nsent) * 37);
 			q[nq++] = (struct dbq){ stmts[STMT_PRODUCT_INSERT], 11, p };
 		}
-		q[nq++] = (struct dbq){ stmts[STMT_COMMIT], 0, NULL };
-		if (db_run(db, a, q, nq, NULL, false) != ERR_OK) {
+		if (tx_run(db, a, store_id, actor, q, nq, NULL) != ERR_OK) {
 			buf_clear(&desc);
 			return seed_fail(db, "demo products");
 		}
@@ -485,7 +464,7 @@ seed_demo(struct db *db, struct arena *a, int nstores, int nproducts)
 		}
 		if (seed_store_create(db, a, &s, id, sizeof(id)) == -1)
 			return -1;
-		if (seed_catalog(db, a, s.slug, s.currency,
+		if (seed_catalog(db, a, id, s.currency,
 		    strcmp(s.currency, "JPY") == 0 ? 0 : 2, nproducts,
 		    UINT64_C(0x9e3779b97f4a7c15) + (uint64_t)i) == -1)
 			return -1;

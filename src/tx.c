@@ -1,0 +1,65 @@
+/*
+ * tx.c: one transaction for one store, sent as a single pipeline:
+ * BEGIN; set_config(store); set_config(actor); the caller's statements;
+ * COMMIT. If any statement fails, the ones after it (COMMIT included) are
+ * skipped by PostgreSQL and a ROLLBACK ends the transaction.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "tx.h"
+
+enum stmt {
+	STMT_BEGIN,
+	STMT_SCOPE,
+	STMT_COMMIT,
+	STMT__MAX
+};
+
+static const char *const stmts[STMT__MAX] = {
+	"BEGIN",						/* STMT_BEGIN */
+	"SELECT set_config('app.store_id', $1::uuid::text, true),"
+	" set_config('app.actor', coalesce($2, ''), true)",	/* STMT_SCOPE */
+	"COMMIT",						/* STMT_COMMIT */
+};
+
+/*
+ * Run q[0..n) as one transaction acting for store_id (a UUID) on behalf
+ * of actor (NULL: none recorded). Fills out[0..n) (may be NULL) with the
+ * results, owned by a. Returns ERR_OK, or the first failure's error (see
+ * db_run) with nothing of the transaction kept.
+ */
+enum err
+tx_run(struct db *db, struct arena *a, const char *store_id,
+    const char *actor, const struct dbq *q, size_t n, struct pg_result **out)
+{
+	struct dbq		 all[DB_BATCH_MAX];
+	struct pg_result	*res[DB_BATCH_MAX];
+	const char		*scope[2];
+	enum err		 rc;
+	size_t			 i;
+
+	if (n > TX_MAX)
+		fatalx("%zu statements in one transaction (at most %d)", n,
+		    TX_MAX);
+	scope[0] = store_id;
+	scope[1] = actor;
+	all[0] = (struct dbq){ stmts[STMT_BEGIN], 0, NULL };
+	all[1] = (struct dbq){ stmts[STMT_SCOPE], 2, scope };
+	for (i = 0; i < n; i++)
+		all[2 + i] = q[i];
+	all[2 + n] = (struct dbq){ stmts[STMT_COMMIT], 0, NULL };
+	rc = db_run(db, a, all, n + 3, res, false);
+	if (rc != ERR_OK) {
+		/* An aborted transaction block stays open until it is ended. */
+		db_rollback(db);
+		return rc;
+	}
+	if (out != NULL)
+		for (i = 0; i < n; i++)
+			out[i] = res[2 + i];
+	return ERR_OK;
+}

@@ -1,0 +1,23 @@
+/*
+ * tx.h: store-scoped transactions. tx_run() wraps statements in BEGIN, the
+ * current store (app.store_id, which row-level security reads) and the
+ * acting user (app.actor, which the audit trigger records), and COMMIT,
+ * all in one round trip; any failure rolls the whole transaction back.
+ */
+#ifndef COLMENA_TX_H
+#define COLMENA_TX_H
+
+#include <stddef.h>
+
+#include "db.h"
+#include "err.h"
+
+struct arena;
+
+#define TX_MAX	(DB_BATCH_MAX - 5)
+
+enum err	 tx_run(struct db *, struct arena *, const char *store_id,
+		    const char *actor, const struct dbq *, size_t,
+		    struct pg_result **);
+
+#endif
