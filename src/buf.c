@@ -1,5 +1,5 @@
 /*
- * buf.c: the bounded string builder every writer (JSON, HTML, HTTP) uses.
+ * buf.c: the bounded string builder every writer (JSON, HTTP headers) uses.
  */
 #include "config.h"
 
