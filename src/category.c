@@ -31,6 +31,17 @@ static const char *const stmts[STMT__MAX] = {
 	" ORDER BY c.position, c.name, c.id",		/* STMT_TREE */
 };
 
+/* The columns of STMT_TREE, resolved once per result. */
+enum ccol {
+	CC_ID, CC_PARENT_ID, CC_NAME, CC_SLUG, CC_DESCRIPTION, CC_POSITION,
+	CC_DIRECT_COUNT, CC__MAX
+};
+
+static const char *const ccol_names[CC__MAX] = {
+	"id", "parent_id", "name", "slug", "description", "position",
+	"direct_count",
+};
+
 static int64_t
 category_sum(struct category *c, int depth)
 {
@@ -53,40 +64,37 @@ enum err
 category_tree(struct db *db, struct arena *a, const char *store,
     bool store_is_uuid, struct store *st, struct category **roots)
 {
-	struct dbq		 dq[2];
-	struct pg_result	*res[2];
+	struct pg_result	*res;
 	struct category		*cs, **tail, *c, *p;
-	const char		*sparam, *errstr;
+	const char		*errstr;
 	enum err		 rc;
-	int			 n, i, j;
+	int			 n, i, j, k, col[CC__MAX];
 
 	*roots = NULL;
-	store_scope_query(&dq[0], &sparam, store, store_is_uuid);
-	dq[1].sql = stmts[STMT_TREE];
-	dq[1].nparams = 0;
-	dq[1].params = NULL;
-	if ((rc = db_run(db, a, dq, 2, res, true)) != ERR_OK)
+	rc = store_read(db, a, store, store_is_uuid, stmts[STMT_TREE], 0, NULL,
+	    st, &res);
+	if (rc != ERR_OK)
 		return rc;
-	if ((rc = store_from_result(a, res[0], st)) != ERR_OK)
-		return rc;
-	n = db_ntuples(res[1]);
+	for (k = 0; k < CC__MAX; k++)
+		col[k] = db_col(res, ccol_names[k]);
+	n = db_ntuples(res);
 	cs = arena_calloc(a, (size_t)n + 1, sizeof(*cs));
 	for (i = 0; i < n; i++) {
 		c = &cs[i];
-		c->id = db_val(res[1], i, db_col(res[1], "id"));
-		c->parent_id = db_isnull(res[1], i, db_col(res[1], "parent_id")) ?
-		    NULL : db_val(res[1], i, db_col(res[1], "parent_id"));
-		c->name = db_val(res[1], i, db_col(res[1], "name"));
-		c->slug = db_val(res[1], i, db_col(res[1], "slug"));
-		c->description = db_isnull(res[1], i,
-		    db_col(res[1], "description")) ? NULL :
-		    db_val(res[1], i, db_col(res[1], "description"));
-		c->position = str_to_i64(db_val(res[1], i,
-		    db_col(res[1], "position")), INT32_MIN, INT32_MAX, &errstr);
-		c->direct_count = str_to_i64(db_val(res[1], i,
-		    db_col(res[1], "direct_count")), 0, INT64_MAX, &errstr);
+		c->id = db_val(res, i, col[CC_ID]);
+		c->parent_id = db_isnull(res, i, col[CC_PARENT_ID]) ? NULL :
+		    db_val(res, i, col[CC_PARENT_ID]);
+		c->name = db_val(res, i, col[CC_NAME]);
+		c->slug = db_val(res, i, col[CC_SLUG]);
+		c->description = db_isnull(res, i, col[CC_DESCRIPTION]) ? NULL :
+		    db_val(res, i, col[CC_DESCRIPTION]);
+		c->position = str_to_i64(db_val(res, i, col[CC_POSITION]),
+		    INT32_MIN, INT32_MAX, &errstr);
+		if (errstr == NULL)
+			c->direct_count = str_to_i64(db_val(res, i,
+			    col[CC_DIRECT_COUNT]), 0, INT64_MAX, &errstr);
 		if (errstr != NULL)
-			fatalx("category count %s", errstr);
+			fatalx("category row %d: %s", i, errstr);
 	}
 	/* Link children in row order (already the display order). */
 	for (i = n - 1; i >= 0; i--) {

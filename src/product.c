@@ -263,9 +263,8 @@ product_list(struct db *db, struct arena *a, const char *store,
     bool store_is_uuid, const struct product_query *q, struct store *st,
     struct product **items, size_t *n, int64_t *total)
 {
-	struct dbq		 dq[2];
-	struct pg_result	*res[2];
-	const char		*sparam, *params[8];
+	struct pg_result	*res, *cres;
+	const char		*params[8];
 	enum err		 rc;
 	int			 i, rows;
 	enum list_kind		 kind;
@@ -292,31 +291,26 @@ product_list(struct db *db, struct arena *a, const char *store,
 	if (q->sort >= PSORT__MAX || list_stmts[q->sort][kind] == STMT__MAX)
 		fatalx("sort %d without a search", q->sort);
 
-	store_scope_query(&dq[0], &sparam, store, store_is_uuid);
-	dq[1].sql = stmts[list_stmts[q->sort][kind]];
-	dq[1].nparams = 8;
-	dq[1].params = params;
-	if ((rc = db_run(db, a, dq, 2, res, true)) != ERR_OK)
+	rc = store_read(db, a, store, store_is_uuid,
+	    stmts[list_stmts[q->sort][kind]], 8, params, st, &res);
+	if (rc != ERR_OK)
 		return rc;
-	if ((rc = store_from_result(a, res[0], st)) != ERR_OK)
-		return rc;
-	rows = db_ntuples(res[1]);
+	rows = db_ntuples(res);
 	if (rows > 0)
-		*total = col_i64(res[1], 0, db_col(res[1], "total"));
+		*total = col_i64(res, 0, db_col(res, "total"));
 	else if (q->offset > 0) {
-		/* Past the end: the window count saw no rows, ask again. */
-		dq[1].sql = stmts[count_stmts[kind]];
-		if ((rc = db_run(db, a, dq, 2, res, true)) != ERR_OK)
+		/* Past the end: the page carried no count, ask for it. */
+		rc = store_read(db, a, store, store_is_uuid,
+		    stmts[count_stmts[kind]], 8, params, st, &cres);
+		if (rc != ERR_OK)
 			return rc;
-		if ((rc = store_from_result(a, res[0], st)) != ERR_OK)
-			return rc;
-		*total = col_i64(res[1], 0, db_col(res[1], "total"));
+		*total = col_i64(cres, 0, db_col(cres, "total"));
 	}
 	*items = arena_calloc(a, (size_t)rows + 1, sizeof(**items));
 	if (rows > 0)
-		product_cols(res[1], cols);
+		product_cols(res, cols);
 	for (i = 0; i < rows; i++)
-		product_from_row(res[1], i, cols, &(*items)[i]);
+		product_from_row(res, i, cols, &(*items)[i]);
 	*n = (size_t)rows;
 	return ERR_OK;
 }
@@ -331,26 +325,22 @@ product_get(struct db *db, struct arena *a, const char *store,
     bool store_is_uuid, const char *ident, bool is_uuid, struct store *st,
     struct product *p)
 {
-	struct dbq		 dq[2];
-	struct pg_result	*res[2];
-	const char		*sparam, *params[1];
+	struct pg_result	*res;
+	const char		*params[1];
 	enum err		 rc;
 	int			 cols[PC__MAX];
 
 	memset(p, 0, sizeof(*p));
-	store_scope_query(&dq[0], &sparam, store, store_is_uuid);
 	params[0] = ident;
-	dq[1].sql = stmts[is_uuid ? STMT_GET_BY_ID : STMT_GET_BY_SLUG];
-	dq[1].nparams = 1;
-	dq[1].params = params;
-	if ((rc = db_run(db, a, dq, 2, res, true)) != ERR_OK)
+	rc = store_read(db, a, store, store_is_uuid,
+	    stmts[is_uuid ? STMT_GET_BY_ID : STMT_GET_BY_SLUG], 1, params, st,
+	    &res);
+	if (rc != ERR_OK)
 		return rc;
-	if ((rc = store_from_result(a, res[0], st)) != ERR_OK)
-		return rc;
-	if (db_ntuples(res[1]) == 0)
+	if (db_ntuples(res) == 0)
 		return ERR_NOT_FOUND;
-	product_cols(res[1], cols);
-	product_from_row(res[1], 0, cols, p);
+	product_cols(res, cols);
+	product_from_row(res, 0, cols, p);
 	return ERR_OK;
 }
 

@@ -36,7 +36,7 @@ static const char *const stmts[STMT__MAX] = {
  * else a slug) and makes it current; param is storage for its parameter
  * and must live as long as q.
  */
-void
+static void
 store_scope_query(struct dbq *q, const char **param, const char *ident,
     bool is_uuid)
 {
@@ -50,7 +50,7 @@ store_scope_query(struct dbq *q, const char **param, const char *ident,
  * Read the store from the scope statement's result. Returns ERR_OK, or
  * ERR_NOT_FOUND (st->id NULL) when there is no such active store.
  */
-enum err
+static enum err
 store_from_result(struct arena *a, struct pg_result *res, struct store *st)
 {
 	const char	*origins, *errstr, *p;
@@ -102,6 +102,35 @@ store_get(struct db *db, struct arena *a, const char *ident, bool is_uuid,
 	if ((rc = db_run(db, a, &q, 1, &res, true)) != ERR_OK)
 		return rc;
 	return store_from_result(a, res, st);
+}
+
+/*
+ * Read for one store in one round trip: the lookup of store ident (which
+ * makes it current for row-level security) and then sql with its
+ * parameters, in one pipeline. Fills *st and *res (owned by a). Returns
+ * ERR_OK, ERR_NOT_FOUND (st->id NULL) or a database error.
+ */
+enum err
+store_read(struct db *db, struct arena *a, const char *ident, bool is_uuid,
+    const char *sql, int nparams, const char *const *params,
+    struct store *st, struct pg_result **res)
+{
+	struct dbq		 dq[2];
+	struct pg_result	*out[2];
+	const char		*param;
+	enum err		 rc;
+
+	memset(st, 0, sizeof(*st));
+	store_scope_query(&dq[0], &param, ident, is_uuid);
+	dq[1].sql = sql;
+	dq[1].nparams = nparams;
+	dq[1].params = params;
+	if ((rc = db_run(db, a, dq, 2, out, true)) != ERR_OK)
+		return rc;
+	if ((rc = store_from_result(a, out[0], st)) != ERR_OK)
+		return rc;
+	*res = out[1];
+	return ERR_OK;
 }
 
 /*

@@ -13,7 +13,6 @@
 
 struct arena;
 struct db;
-struct dbq;
 struct jw;
 struct pg_result;
 
@@ -27,12 +26,11 @@ struct store {
 	size_t		 norigins;
 };
 
-void		 store_scope_query(struct dbq *, const char **param,
-		    const char *ident, bool is_uuid);
-enum err	 store_from_result(struct arena *, struct pg_result *,
-		    struct store *);
 enum err	 store_get(struct db *, struct arena *, const char *ident,
 		    bool is_uuid, struct store *);
+enum err	 store_read(struct db *, struct arena *, const char *ident,
+		    bool is_uuid, const char *sql, int, const char *const *,
+		    struct store *, struct pg_result **);
 void		 store_write_json(struct jw *, const char *key,
 		    const struct store *);
 
