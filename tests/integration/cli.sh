@@ -43,7 +43,7 @@ expect_fail "no arguments" "usage" store-create
 expect_fail "bad slug" "--slug" store-create --slug 'Bad Slug' --name X
 expect_fail "slug shaped like a UUID" "--slug" store-create \
     --slug 0f000000-0000-4000-8000-000000000001 --name X
-expect_fail "unknown currency" "currency" store-create --slug cli-x --name X --currency XXX
+expect_fail "unknown currency" "currency" store-create --slug cli-x --name X --currency ZZZ
 expect_fail "lowercase currency" "--currency" store-create --slug cli-x --name X --currency usd
 expect_fail "origin with a path" "--origin" store-create --slug cli-x --name X \
     --origin https://shop.example/path
