@@ -156,6 +156,16 @@ START_TEST(offset_past_the_end_keeps_the_total)
 	ck_assert_uint_eq(ndata(), 0);
 	ck_assert_int_eq(jint("pagination.total"), 6);
 	ck_assert(!json_object_get_boolean(http_path(res.json, "pagination.hasMore")));
+	/* The same for a filtered listing and for a search. */
+	get_ok(FX "/products?featured=true&offset=10");
+	ck_assert_uint_eq(ndata(), 0);
+	ck_assert_int_eq(jint("pagination.total"), 1);
+	get_ok(FX "/products?q=recordings%20OR%20voyage&offset=2");
+	ck_assert_uint_eq(ndata(), 0);
+	ck_assert_int_eq(jint("pagination.total"), 2);
+	get_ok(FX "/products?q=recordings%20OR%20voyage&limit=1&offset=1");
+	ck_assert_uint_eq(ndata(), 1);
+	ck_assert_int_eq(jint("pagination.total"), 2);
 }
 END_TEST
 
