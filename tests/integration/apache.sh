@@ -3,7 +3,9 @@
 # the real programs and the test database: routing, the JSON envelope for odd
 # URLs (long, %00, invalid UTF-8), ETag/304, CORS, HEAD, static files, no path
 # traversal, a clean stop of the programs, and no sanitizer report in Apache's
-# error log. Starts its own Apache on a free 127.0.0.1 port and stops it.
+# error log. The programs run without prepared statements or the answer
+# cache, as behind PgBouncer in transaction mode. Starts its own Apache on a
+# free 127.0.0.1 port and stops it.
 set -u
 . "${COLMENA_TEST_SRCDIR:?}/tests/lib/harness.sh"
 build=${COLMENA_TEST_BUILDDIR:?}
@@ -42,8 +44,11 @@ if ! command -v apache2 >/dev/null || [ ! -f "$modules/mod_fcgid.so" ]; then
 fi
 
 # The programs run as www-data: give them a readable copy of the config.
+# It is the configuration for PgBouncer in transaction mode (no prepared
+# statements, no answer cache), so that path is tested end to end too.
 chmod 755 "$tmp"
-printf 'db_url = %s\n' "$COLMENA_TEST_DB_URL" >"$tmp/colmena.conf"
+printf 'db_url = %s\ndb_prepare = 0\ncache_ttl = 0\n' "$COLMENA_TEST_DB_URL" \
+    >"$tmp/colmena.conf"
 chmod 644 "$tmp/colmena.conf"
 mkdir -p "$tmp/fcgid" && chown www-data "$tmp/fcgid"
 port=$(harness_free_port) || exit 1
@@ -103,6 +108,13 @@ etag=$(sed -n 's/^ETag: //Ip' <<<"$headers")
 fetch /api/v1/stores/fx/products/honey-bee-handbook -H "If-None-Match: $etag"
 [ -n "$etag" ] && [ "$code" = 304 ] && [ -z "$body" ]
 check "ETag and 304" $? "$code etag=$etag"
+
+fetch "/api/v1/stores/fx/products?q=honey&min_price=10&max_price=15"
+[ "$code" = 200 ] && [[ $body == *'"slug":"honey-bee-handbook"'* ]] && [[ $body == *'"total":1'* ]]
+check "search with a price range, unprepared" $? "$code ${body:0:200}"
+fetch "/api/v1/stores/fx/categories"
+[ "$code" = 200 ] && [[ $body == *'"slug":"scifi"'* ]]
+check "category tree" $? "$code ${body:0:200}"
 
 fetch /api/v1/stores/fx/products -H "Origin: https://shop.fx.test"
 grep -qi '^access-control-allow-origin: https://shop.fx.test$' <<<"$headers"

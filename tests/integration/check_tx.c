@@ -120,6 +120,23 @@ START_TEST(the_store_scope_is_the_transactions_only)
 }
 END_TEST
 
+START_TEST(unprepared_statements_work_the_same)
+{
+	const char		*url = getenv("COLMENA_DB_URL");
+	struct db		*plain = db_new(url, "check_tx_plain", false);
+	const char		*p[3] = { FX, "Tx plain", "tx-plain" };
+	struct dbq		 q = { insert_sql, 3, p };
+	struct pg_result	*res;
+
+	ck_assert_int_eq(tx_run(plain, a, FX, NULL, &q, 1, &res), ERR_OK);
+	ck_assert_int_eq(db_ntuples(res), 1);
+	ck_assert_int_eq(tx_run(plain, a, FX, NULL, &q, 1, NULL), ERR_CONFLICT);
+	ck_assert_str_eq(db_sqlstate(plain), "23505");
+	db_free(plain);
+	ck_assert_int_eq(count_slug(FX, "tx-plain"), 1);
+}
+END_TEST
+
 START_TEST(a_bad_store_id_is_refused)
 {
 	struct dbq	 q = { "SELECT 1", 0, NULL };
@@ -144,6 +161,7 @@ main(void)
 	tcase_add_test(tc, duplicate_is_a_conflict_with_its_sqlstate);
 	tcase_add_test(tc, the_store_scope_is_the_transactions_only);
 	tcase_add_test(tc, a_bad_store_id_is_refused);
+	tcase_add_test(tc, unprepared_statements_work_the_same);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
