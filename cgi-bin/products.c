@@ -40,11 +40,11 @@ static const char	*cache_watch;	/* store whose answer is being built */
 static bool		 cache_watch_hit;	/* ... and it changed meanwhile */
 
 static const struct route routes[] = {
-	{ METHOD_GET, "/api/health", app_health },
-	{ METHOD_GET, "/api/v1/stores/{store}", products_store },
-	{ METHOD_GET, "/api/v1/stores/{store}/products", products_list },
-	{ METHOD_GET, "/api/v1/stores/{store}/products/{product}", products_get },
-	{ METHOD_GET, "/api/v1/stores/{store}/categories", products_categories },
+	{ METHOD_GET, "/api/health", app_health, NULL },
+	{ METHOD_GET, "/api/v1/stores/{store}", products_store, NULL },
+	{ METHOD_GET, "/api/v1/stores/{store}/products", products_list, NULL },
+	{ METHOD_GET, "/api/v1/stores/{store}/products/{product}", products_get, NULL },
+	{ METHOD_GET, "/api/v1/stores/{store}/categories", products_categories, NULL },
 };
 
 enum list_field {
@@ -384,7 +384,7 @@ main(int argc, char *argv[])
 {
 	static const struct app app = {
 		"products", routes, nitems(routes), products_options,
-		products_setup, cache_free
+		products_setup, cache_free, "public", CONF_RATELIMIT_PUBLIC
 	};
 
 	return app_main(argc, argv, &app);

@@ -18,11 +18,14 @@
 #include "db.h"
 #include "jw.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "req.h"
 
 #define RESPONSE_MAX	(16 * 1024 * 1024)
+#define RATELIMIT_SLOTS	65536	/* clients tracked per host; every program the same */
 
 static volatile sig_atomic_t	 app_stop;
+static struct ratelimit		*app_rl;	/* host-wide, shared memory */
 
 static void
 app_sigterm(int sig)
@@ -89,6 +92,36 @@ app_health(struct req *r)
 	req_json_end(r, &w, NULL);
 }
 
+/*
+ * Count one request of client against cls's limit per minute, in the
+ * host-wide table every process shares. Sets the X-RateLimit-* headers;
+ * over the limit answers 429 with Retry-After and returns -1.
+ */
+int
+app_limit(struct req *r, const char *cls, const char *client,
+    int64_t per_minute)
+{
+	struct rl_result	 rl;
+
+	if (per_minute <= 0 || app_rl == NULL)
+		return 0;
+	ratelimit_take(app_rl, cls, client, per_minute, 60, &rl);
+	req_set_header(r, "X-RateLimit-Limit",
+	    arena_printf(r->arena, "%lld", (long long)rl.limit));
+	req_set_header(r, "X-RateLimit-Remaining",
+	    arena_printf(r->arena, "%lld", (long long)rl.remaining));
+	req_set_header(r, "X-RateLimit-Reset",
+	    arena_printf(r->arena, "%lld", (long long)rl.reset));
+	if (rl.allowed)
+		return 0;
+	req_set_header(r, "Retry-After",
+	    arena_printf(r->arena, "%lld", (long long)rl.retry_after));
+	req_fail(r, ERR_RATE_LIMITED, arena_printf(r->arena,
+	    "Too many requests: at most %lld a minute. Try again in %lld s.",
+	    (long long)rl.limit, (long long)rl.retry_after));
+	return -1;
+}
+
 static void
 app_serve(const struct app *app, FCGX_Request *fr, struct arena *a,
     struct db *db, struct buf *body)
@@ -96,7 +129,10 @@ app_serve(const struct app *app, FCGX_Request *fr, struct arena *a,
 	struct req	 r;
 
 	req_init(&r, fr, a, db, body);
-	route_dispatch(app->routes, app->nroutes, app->options, &r);
+	if (app->limit_class == NULL || app_limit(&r, app->limit_class,
+	    r.client_addr != NULL ? r.client_addr : "-",
+	    conf_int(app->limit_key)) == 0)
+		route_dispatch(app->routes, app->nroutes, app->options, &r);
 	req_finish(&r);
 	arena_reset(a);
 }
@@ -141,6 +177,9 @@ app_main(int argc, char *argv[], const struct app *app)
 	db = db_new(conf_get(CONF_DB_URL), app->name,
 	    conf_int(CONF_DB_PREPARE) != 0);
 	buf_init(&body, RESPONSE_MAX);
+	if (*conf_get(CONF_RATELIMIT_FILE) != '\0')
+		app_rl = ratelimit_open(conf_get(CONF_RATELIMIT_FILE),
+		    RATELIMIT_SLOTS);
 	if (app->setup != NULL)
 		app->setup(db);
 	if (FCGX_IsCGI())
@@ -158,6 +197,8 @@ app_main(int argc, char *argv[], const struct app *app)
 	if (app->teardown != NULL)
 		app->teardown();
 	buf_clear(&body);
+	ratelimit_close(app_rl);
+	app_rl = NULL;
 	db_free(db);
 	arena_free(a);
 	conf_free();

@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
+#include "conf.h"
 #include "log.h"
 #include "route.h"
 
@@ -20,9 +23,13 @@ struct app {
 	route_options_fn	 options;
 	void			(*setup)(struct db *);	/* after config */
 	void			(*teardown)(void);	/* before exit */
+	const char		*limit_class;	/* per-IP limit of every request */
+	enum conf_key		 limit_key;	/* ... its requests a minute */
 };
 
 int	 app_main(int, char *[], const struct app *);
 void	 app_health(struct req *);
+int	 app_limit(struct req *, const char *cls, const char *client,
+	    int64_t per_minute);
 
 #endif

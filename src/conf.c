@@ -49,6 +49,36 @@ static const struct conf_def defs[CONF__MAX] = {
 	    "300", 0, 86400 },					/* CONF_CACHE_TTL */
 	{ "cache_size", "COLMENA_CACHE_SIZE", CONF_T_INT,
 	    "2097152", 0, INT64_C(1) << 30 },			/* CONF_CACHE_SIZE */
+	{ "public_url", "COLMENA_PUBLIC_URL", CONF_T_STRING,
+	    "http://127.0.0.1:8080", 0, 0 },			/* CONF_PUBLIC_URL */
+	{ "jwt_secret", "COLMENA_JWT_SECRET", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_JWT_SECRET */
+	{ "jwt_secret_previous", "COLMENA_JWT_SECRET_PREVIOUS", CONF_T_STRING,
+	    "", 0, 0 },					/* CONF_JWT_SECRET_PREVIOUS */
+	{ "jwt_ttl", "COLMENA_JWT_TTL", CONF_T_INT,
+	    "3600", 60, 86400 },				/* CONF_JWT_TTL */
+	{ "cookie_secure", "COLMENA_COOKIE_SECURE", CONF_T_INT,
+	    "1", 0, 1 },					/* CONF_COOKIE_SECURE */
+	{ "session_ttl", "COLMENA_SESSION_TTL", CONF_T_INT,
+	    "86400", 300, 30 * 86400 },				/* CONF_SESSION_TTL */
+	{ "session_max", "COLMENA_SESSION_MAX", CONF_T_INT,
+	    "5", 1, 100 },					/* CONF_SESSION_MAX */
+	{ "login_max_failures", "COLMENA_LOGIN_MAX_FAILURES", CONF_T_INT,
+	    "10", 1, 1000 },				/* CONF_LOGIN_MAX_FAILURES */
+	{ "login_lock_minutes", "COLMENA_LOGIN_LOCK_MINUTES", CONF_T_INT,
+	    "15", 1, 1440 },				/* CONF_LOGIN_LOCK_MINUTES */
+	{ "mfa_issuer", "COLMENA_MFA_ISSUER", CONF_T_STRING,
+	    "ColmenaCommerce", 0, 0 },				/* CONF_MFA_ISSUER */
+	{ "ratelimit_file", "COLMENA_RATELIMIT_FILE", CONF_T_STRING,
+	    "/dev/shm/colmena-ratelimit", 0, 0 },		/* CONF_RATELIMIT_FILE */
+	{ "ratelimit_public", "COLMENA_RATELIMIT_PUBLIC", CONF_T_INT,
+	    "100", 0, 1000000 },				/* CONF_RATELIMIT_PUBLIC */
+	{ "ratelimit_admin", "COLMENA_RATELIMIT_ADMIN", CONF_T_INT,
+	    "1000", 0, 1000000 },				/* CONF_RATELIMIT_ADMIN */
+	{ "ratelimit_uploads", "COLMENA_RATELIMIT_UPLOADS", CONF_T_INT,
+	    "10", 0, 1000000 },				/* CONF_RATELIMIT_UPLOADS */
+	{ "ratelimit_webhooks", "COLMENA_RATELIMIT_WEBHOOKS", CONF_T_INT,
+	    "1000", 0, 1000000 },				/* CONF_RATELIMIT_WEBHOOKS */
 };
 
 static char	*vals[CONF__MAX];

@@ -22,6 +22,7 @@ struct db {
 	char		*conninfo;
 	char		*appname;
 	char		 sqlstate[6];
+	char		 message[160];	/* of a CC-class error raised for users */
 	bool		 prepare;	/* use named prepared statements */
 	/* Statements prepared on this connection, by the address of their
 	 * text (it comes from the static statement tables). */
@@ -156,6 +157,8 @@ db_note_error(struct db *db, PGresult *res, const char *sql)
 	    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
 	    state != NULL ? state : "08006");
+	snprintf(db->message, sizeof(db->message), "%s",
+	    strncmp(db->sqlstate, "CC", 2) == 0 && msg != NULL ? msg : "");
 	log_errx("SQLSTATE %s: %s (in: %.60s)", db->sqlstate,
 	    msg != NULL ? msg : PQerrorMessage(db->conn), sql);
 }
@@ -168,8 +171,14 @@ db_map(const struct db *db)
 		return ERR_UNAVAILABLE;
 	if (strcmp(db->sqlstate, "23505") == 0 ||
 	    strcmp(db->sqlstate, "23503") == 0 ||
-	    strcmp(db->sqlstate, "40001") == 0)
+	    strcmp(db->sqlstate, "40001") == 0 ||
+	    strcmp(db->sqlstate, "CC409") == 0)
 		return ERR_CONFLICT;
+	if (strcmp(db->sqlstate, "CC404") == 0)
+		return ERR_NOT_FOUND;
+	if (strcmp(db->sqlstate, "CC422") == 0 ||
+	    strcmp(db->sqlstate, "23514") == 0)
+		return ERR_VALIDATION;
 	return ERR_INTERNAL;
 }
 
@@ -298,6 +307,7 @@ db_run(struct db *db, struct arena *a, const struct dbq *q, size_t n,
 	enum err	 rc;
 
 	db->sqlstate[0] = '\0';
+	db->message[0] = '\0';
 	rc = db_run_once(db, a, q, n, out);
 	if (rc == ERR_UNAVAILABLE && retry_read && db->conn == NULL)
 		rc = db_run_once(db, a, q, n, out);
@@ -327,6 +337,7 @@ db_script(struct db *db, const char *sql)
 	enum err	 rc = ERR_OK;
 
 	db->sqlstate[0] = '\0';
+	db->message[0] = '\0';
 	if (db_connect(db) == -1)
 		return ERR_UNAVAILABLE;
 	if (!PQsendQuery(db->conn, sql)) {
@@ -412,10 +423,32 @@ db_rollback(struct db *db)
 /*
  * The SQLSTATE of the last failure ("" after success).
  */
+/*
+ * The message of the last failure when the schema raised it for users to
+ * read (SQLSTATE class CC, e.g. "a store must keep at least one owner");
+ * "" otherwise, so internal error text never reaches an answer.
+ */
+const char *
+db_message(const struct db *db)
+{
+	return db->message;
+}
+
 const char *
 db_sqlstate(const struct db *db)
 {
 	return db->sqlstate;
+}
+
+/*
+ * The rows an INSERT, UPDATE or DELETE touched, as text ("0" if none).
+ */
+const char *
+db_cmd_tuples(const struct pg_result *res)
+{
+	const char	*n = PQcmdTuples((PGresult *)res);
+
+	return n != NULL && *n != '\0' ? n : "0";
 }
 
 int

@@ -35,11 +35,13 @@ enum err	 db_exec(struct db *, struct arena *, const char *sql, int,
 enum err	 db_script(struct db *, const char *sql);
 void		 db_rollback(struct db *);
 const char	*db_sqlstate(const struct db *);
+const char	*db_message(const struct db *);
 void		 db_listen(struct db *, const char *channel);
 bool		 db_notifications(struct db *, void (*)(const char *, void *),
 		    void *, uint64_t *generation);
 
 int		 db_ntuples(const struct pg_result *);
+const char	*db_cmd_tuples(const struct pg_result *);
 int		 db_col(const struct pg_result *, const char *name);
 const char	*db_val(const struct pg_result *, int row, int col);
 bool		 db_isnull(const struct pg_result *, int row, int col);

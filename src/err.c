@@ -17,7 +17,10 @@ static const struct errinfo errs[ERR__MAX] = {
 	{ 400, "VALIDATION_ERROR", "The request has invalid fields." },	/* ERR_VALIDATION */
 	{ 400, "BAD_REQUEST", "The request could not be understood." },	/* ERR_BAD_REQUEST */
 	{ 401, "UNAUTHORIZED", "Authentication is required." },		/* ERR_UNAUTHORIZED */
+	{ 401, "MFA_REQUIRED", "A second-factor code is required." },	/* ERR_MFA_REQUIRED */
+	{ 401, "INVALID_CREDENTIALS", "The email or password is wrong." }, /* ERR_INVALID_CREDENTIALS */
 	{ 403, "FORBIDDEN", "You may not do this." },			/* ERR_FORBIDDEN */
+	{ 403, "CSRF_TOKEN_INVALID", "The CSRF token is missing or wrong." }, /* ERR_CSRF */
 	{ 404, "NOT_FOUND", "Not found." },				/* ERR_NOT_FOUND */
 	{ 405, "METHOD_NOT_ALLOWED", "Method not allowed for this resource." }, /* ERR_METHOD_NOT_ALLOWED */
 	{ 409, "CONFLICT", "The request conflicts with the current state." }, /* ERR_CONFLICT */

@@ -520,6 +520,22 @@ req_fail(struct req *r, enum err e, const char *message)
 }
 
 /*
+ * Answer e with message and details, a JSON object written by the caller
+ * (details_json must be valid JSON built with jw; NULL: none).
+ */
+void
+req_fail_details(struct req *r, enum err e, const char *message,
+    const char *details_json)
+{
+	req_fail_begin(r, e, message);
+	if (details_json != NULL) {
+		buf_puts(r->body, ",\"details\":");
+		buf_puts(r->body, details_json);
+	}
+	req_fail_end(r);
+}
+
+/*
  * Answer VALIDATION_ERROR with details naming each failed field.
  */
 void

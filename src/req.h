@@ -19,6 +19,7 @@
 struct arena;
 struct db;
 struct field;
+struct route;
 struct form;
 struct FCGX_Request;
 
@@ -63,6 +64,7 @@ struct req {
 	struct kv		 query[REQ_QUERY_MAX];
 	size_t			 nquery;
 	bool			 bad_query;	/* too many parameters */
+	const struct route	*route;		/* the one matched, or NULL */
 	struct kv		 params[REQ_SEGS_MAX];	/* {name} from the route */
 	size_t			 nparams;
 	const char		*client_addr;
@@ -102,6 +104,8 @@ void		 req_json_end(struct req *, struct jw *, const struct pagination *);
 void		 req_json_replay(struct req *, const char *, size_t);
 void		 req_empty(struct req *, int status);
 void		 req_fail(struct req *, enum err, const char *message);
+void		 req_fail_details(struct req *, enum err, const char *,
+		    const char *details_json);
 void		 req_fail_form(struct req *, const struct form *);
 void		 req_fail_field(struct req *, const char *field, const char *msg);
 

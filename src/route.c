@@ -72,6 +72,7 @@ route_dispatch(const struct route *routes, size_t n, route_options_fn opts,
 			continue;
 		if (routes[i].method == r->method ||
 		    (routes[i].method == METHOD_GET && r->method == METHOD_HEAD)) {
+			r->route = &routes[i];
 			routes[i].handler(r);
 			return;
 		}

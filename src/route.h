@@ -13,6 +13,7 @@ struct route {
 	enum method	 method;
 	const char	*pattern;
 	void		(*handler)(struct req *);
+	const void	*arg;		/* the program's own data for the route */
 };
 
 /* Called for OPTIONS on a known path with the Allow list (a preflight). */

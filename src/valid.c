@@ -16,6 +16,10 @@
 #include "valid.h"
 
 #define JSON_DEPTH_MAX	16
+#define LIST_ITEM_MAX	255	/* characters in one FIELD_LIST item */
+
+static int	 valid_list(const struct field *, struct json_object *,
+		    struct fval *, struct arena *, const char **);
 
 /*
  * Record that field failed with msg (both must outlive the form: string
@@ -183,6 +187,10 @@ valid_value(const struct field *fd, const char *s, size_t n, struct fval *v,
 			return -1;
 		}
 		break;
+	case FIELD_LIST:
+		/* A list only comes as a JSON array (valid_list). */
+		*errstr = "must be an array of strings";
+		return -1;
 	default:
 		fatalx("unknown field type %d", fd->type);
 	}
@@ -225,6 +233,68 @@ valid_query(struct form *f, const struct field *fields, size_t n,
 	return f->nerrs == 0 ? 0 : -1;
 }
 
+/*
+ * Check a JSON array against a FIELD_LIST: fd->min..fd->max items, each a
+ * string of 1..LIST_ITEM_MAX characters of UTF-8 without NUL bytes. Fills
+ * v->list (copies in arena a, NULL-terminated) and v->nlist (also in
+ * v->i). Returns 0, or -1 with a phrase in *errstr naming the first bad
+ * item, counted from 1.
+ */
+static int
+valid_list(const struct field *fd, struct json_object *arr, struct fval *v,
+    struct arena *a, const char **errstr)
+{
+	struct json_object	*it;
+	const char		*s, *why;
+	size_t			 i, n, len, chars;
+
+	memset(v, 0, sizeof(*v));
+	n = json_object_array_length(arr);
+	if ((int64_t)n < fd->min || (int64_t)n > fd->max) {
+		if (fd->min == fd->max)
+			snprintf(v->msg, sizeof(v->msg), "must have exactly "
+			    "%lld items", (long long)fd->min);
+		else
+			snprintf(v->msg, sizeof(v->msg), "must have from %lld "
+			    "to %lld items", (long long)fd->min,
+			    (long long)fd->max);
+		*errstr = v->msg;
+		return -1;
+	}
+	v->list = arena_calloc(a, n + 1, sizeof(*v->list));
+	for (i = 0; i < n; i++) {
+		it = json_object_array_get_idx(arr, i);
+		why = NULL;
+		if (!json_object_is_type(it, json_type_string))
+			why = "must be a string";
+		else {
+			s = json_object_get_string(it);
+			len = (size_t)json_object_get_string_len(it);
+			if (memchr(s, '\0', len) != NULL)
+				why = "must not contain NUL bytes";
+			else if (!str_utf8_valid(s, len))
+				why = "must be valid UTF-8";
+			else if ((chars = str_utf8_chars(s, len)) == 0)
+				why = "must not be empty";
+			else if (chars > LIST_ITEM_MAX)
+				why = "must be at most 255 characters";
+			else
+				v->list[i] = arena_strndup(a, s, len);
+		}
+		if (why != NULL) {
+			snprintf(v->msg, sizeof(v->msg), "item %zu %s", i + 1, why);
+			*errstr = v->msg;
+			v->list = NULL;
+			return -1;
+		}
+	}
+	v->s = "";
+	v->nlist = n;
+	v->i = (int64_t)n;
+	v->set = true;
+	return 0;
+}
+
 static void
 put_json(void *p)
 {
@@ -234,8 +304,9 @@ put_json(void *p)
 /*
  * Validate a JSON object body against fields. Numbers are checked from
  * their source text (json-c keeps it), so 12.999 is not rounded into a
- * price. Unknown keys, wrong types and malformed JSON are errors. The
- * parsed tree is released with the arena. Returns 0, or -1.
+ * price. Unknown keys, wrong types and malformed JSON are errors; null for
+ * an optional field leaves it unset with v.null true (a PATCH clearing
+ * it). The parsed tree is released with the arena. Returns 0, or -1.
  */
 int
 valid_json(struct form *f, const struct field *fields, size_t n,
@@ -305,9 +376,19 @@ valid_json(struct form *f, const struct field *fields, size_t n,
 		if (t == json_type_null) {
 			if (fields[i].required)
 				valid_error(f, fields[i].name, "must not be null");
+			else
+				f->v[i].null = true;
 			continue;
 		}
 		switch (fields[i].type) {
+		case FIELD_LIST:
+			if (t != json_type_array)
+				valid_error(f, fields[i].name,
+				    "must be an array of strings");
+			else if (valid_list(&fields[i], val, &f->v[i], a,
+			    &e) == -1)
+				valid_error(f, fields[i].name, e);
+			continue;
 		case FIELD_INT:
 		case FIELD_DECIMAL:
 		case FIELD_MONEY:

@@ -25,6 +25,7 @@ enum field_type {
 	FIELD_DECIMAL,	/* non-negative decimal, at most 3 places, <= max */
 	FIELD_MONEY,	/* price in major units: > 0, <= 999999.99, 2 places */
 	FIELD_EMAIL,	/* an email address, <= 254 characters */
+	FIELD_LIST,	/* JSON array of min..max strings, each 1..255 chars */
 	FIELD__MAX
 };
 
@@ -43,6 +44,9 @@ struct fval {
 	int64_t		 i;	/* INT value, ENUM index, MONEY minor units */
 	bool		 b;
 	bool		 is_uuid;	/* IDENT: which form it took */
+	bool		 null;		/* JSON null for an optional field */
+	const char	**list;		/* LIST: the items, in the arena */
+	size_t		 nlist;
 	char		 msg[96];	/* room for an error naming limits */
 };
 

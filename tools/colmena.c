@@ -35,6 +35,7 @@ usage(void)
 	    "       colmena user-create --store SLUG --email EMAIL --role owner|admin|editor\n"
 	    "                           (password from $COLMENA_PASSWORD or the first line of stdin)\n"
 	    "       colmena seed-demo [--stores N] [--products N]\n"
+	    "       colmena cleanup     (cron, hourly: ended sessions, used links, old lockouts)\n"
 	    "Configuration: $COLMENA_CONFIG (default %s) and COLMENA_* variables.\n",
 	    COLMENA_CONFFILE);
 	exit(2);
@@ -53,6 +54,43 @@ cmd_migrate(struct db *db, int argc, char *argv[])
 	}
 	if (applied == 0)
 		printf("database is up to date\n");
+	return 0;
+}
+
+/*
+ * cleanup: the hourly cron job. Deletes sessions past their expiry, sign-in
+ * links used or expired more than a day ago, and sign-in failure counts
+ * whose lock (or counting window) ended more than a day ago. Each is one
+ * statement; run it as often as you like.
+ */
+static int
+cmd_cleanup(struct db *db, struct arena *a, int argc, char *argv[])
+{
+	static const char *const sql[] = {
+		"DELETE FROM sessions WHERE expires_at < now()",
+		"DELETE FROM user_tokens WHERE coalesce(used_at, expires_at)"
+		" < now() - interval '1 day'",
+		"DELETE FROM login_throttle WHERE coalesce(locked_until,"
+		" updated_at) < now() - interval '1 day'",
+	};
+	static const char *const what[] = {
+		"ended sessions", "used or expired links", "old sign-in failure counts",
+	};
+	struct dbq		 q[3];
+	struct pg_result	*res[3];
+	size_t			 i;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	for (i = 0; i < nitems(sql); i++)
+		q[i] = (struct dbq){ sql[i], 0, NULL };
+	if (db_run(db, a, q, nitems(sql), res, false) != ERR_OK) {
+		fprintf(stderr, "colmena: cleanup failed (see above)\n");
+		return 1;
+	}
+	for (i = 0; i < nitems(sql); i++)
+		printf("deleted %s %s\n", db_cmd_tuples(res[i]), what[i]);
 	return 0;
 }
 
@@ -254,6 +292,8 @@ main(int argc, char *argv[])
 		rc = cmd_user_create(db, a, argc, argv);
 	else if (strcmp(cmd, "seed-demo") == 0)
 		rc = cmd_seed_demo(db, a, argc, argv);
+	else if (strcmp(cmd, "cleanup") == 0)
+		rc = cmd_cleanup(db, a, argc, argv);
 	else {
 		fprintf(stderr, "colmena: unknown command \"%s\"\n", cmd);
 		usage();

@@ -15,8 +15,11 @@
 # fsync on; COLMENA_PORT fixes the web port (fails if taken); COLMENA_RUN,
 # COLMENA_ROOT, COLMENA_CGIBIN override where lighttpd finds its pieces;
 # HARNESS_HEALTH_TIMEOUT / HARNESS_STOP_TIMEOUT (s, default 30 / 10);
-# HARNESS_LOG_LEVEL, HARNESS_BODY_MAX, HARNESS_CACHE_MAX_AGE, HARNESS_CACHE_SWR
-# go into the written config; HARNESS_ON_EXIT names a function the cleanup
+# HARNESS_LOG_LEVEL, HARNESS_BODY_MAX, HARNESS_CACHE_MAX_AGE, HARNESS_CACHE_SWR,
+# HARNESS_JWT_SECRET(_PREVIOUS), HARNESS_PUBLIC_URL, HARNESS_COOKIE_SECURE,
+# HARNESS_RATELIMIT_FILE and
+# HARNESS_RATELIMIT_{PUBLIC,ADMIN,UPLOADS,WEBHOOKS} (requests a minute; the
+# defaults are high so suites are not throttled) go into the written config; HARNESS_ON_EXIT names a function the cleanup
 # trap calls first, with the exit status.
 
 HARNESS_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -340,6 +343,15 @@ body_max = ${HARNESS_BODY_MAX:-1048576}
 log_level = ${HARNESS_LOG_LEVEL:-info}
 cache_max_age = ${HARNESS_CACHE_MAX_AGE:-60}
 cache_swr = ${HARNESS_CACHE_SWR:-300}
+jwt_secret = ${HARNESS_JWT_SECRET:-harness-jwt-secret-0123456789abcdefghijkl}
+jwt_secret_previous = ${HARNESS_JWT_SECRET_PREVIOUS:-}
+public_url = ${HARNESS_PUBLIC_URL:-http://127.0.0.1:8080}
+cookie_secure = ${HARNESS_COOKIE_SECURE:-1}
+ratelimit_file = ${HARNESS_RATELIMIT_FILE:-${HARNESS_TMP:-/tmp}/ratelimit}
+ratelimit_public = ${HARNESS_RATELIMIT_PUBLIC:-1000000}
+ratelimit_admin = ${HARNESS_RATELIMIT_ADMIN:-1000000}
+ratelimit_uploads = ${HARNESS_RATELIMIT_UPLOADS:-10}
+ratelimit_webhooks = ${HARNESS_RATELIMIT_WEBHOOKS:-1000000}
 EOF
 	export COLMENA_CONFIG
 	COLMENA_CONFIG=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
@@ -477,4 +489,24 @@ harness_lighttpd_stop()
 			HARNESS_STOP_PROBLEMS=$((HARNESS_STOP_PROBLEMS + 1))
 		fi
 	done
+}
+
+# Install tests/node's npm packages (jose and otplib, which crosscheck.sh
+# compares the C code with) exactly as package-lock.json pins them, with
+# npm ci, when node_modules is missing or older than the lock file. Quiet
+# unless it fails; dies with npm's output then.
+harness_node_modules()
+{
+	local dir=$HARNESS_SRCDIR/tests/node out
+
+	command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+	    harness_die "node and npm are needed for tests/node (apt-get install nodejs npm)"
+	if [ -d "$dir/node_modules" ] &&
+	    ! [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+		return 0
+	fi
+	harness_log "npm ci in $dir"
+	out=$(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error 2>&1) ||
+	    { printf '%s\n' "$out" >&2; harness_die "npm ci in $dir failed (is the npm registry reachable?)"; }
+	touch "$dir/node_modules"
 }

@@ -91,13 +91,13 @@ on_options(struct req *q, const char *allow)
 }
 
 static const struct route routes[] = {
-	{ METHOD_GET, "/api/health", h_health },
-	{ METHOD_GET, "/api/v1/stores/{store}", h_store },
-	{ METHOD_GET, "/api/v1/stores/{store}/products", h_list },
-	{ METHOD_GET, "/api/v1/stores/{store}/products/{product}", h_get },
-	{ METHOD_POST, "/api/v1/admin/products", h_create },
-	{ METHOD_GET, "/api/v1/admin/products/{id}", h_admin_get },
-	{ METHOD_DELETE, "/api/v1/admin/products/{id}", h_delete },
+	{ METHOD_GET, "/api/health", h_health, NULL },
+	{ METHOD_GET, "/api/v1/stores/{store}", h_store, NULL },
+	{ METHOD_GET, "/api/v1/stores/{store}/products", h_list, NULL },
+	{ METHOD_GET, "/api/v1/stores/{store}/products/{product}", h_get, NULL },
+	{ METHOD_POST, "/api/v1/admin/products", h_create, NULL },
+	{ METHOD_GET, "/api/v1/admin/products/{id}", h_admin_get, NULL },
+	{ METHOD_DELETE, "/api/v1/admin/products/{id}", h_delete, NULL },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 

@@ -1,6 +1,7 @@
 /*
  * check_valid.c: valid_value for every field type, valid_query (unknown,
- * duplicate, missing, several errors), valid_json and valid_email.
+ * duplicate, missing, several errors), valid_json (FIELD_LIST arrays and
+ * null for optional fields included) and valid_email.
  */
 #include "config.h"
 
@@ -895,6 +896,121 @@ START_TEST(valid_json_values_live_in_arena)
 }
 END_TEST
 
+/* FIELD_LIST (JSON only) */
+
+static const struct field lfields[] = {
+	{ "tags", FIELD_LIST, true, 1, 3, NULL },
+	{ "origins", FIELD_LIST, false, 0, 2, NULL },
+	{ "note", FIELD_TEXT, false, 0, 10, NULL },
+};
+#define NL	(sizeof(lfields) / sizeof(lfields[0]))
+
+START_TEST(valid_list_accepts_strings_within_limits)
+{
+	ck_assert_int_eq(json(lfields, NL,
+	    "{\"tags\":[\"a\",\"\\u00e9t\\u00e9\",\"c d\"],\"origins\":[]}"), 0);
+	ck_assert(f.v[0].set);
+	ck_assert_uint_eq(f.v[0].nlist, 3);
+	ck_assert_int_eq(f.v[0].i, 3);
+	ck_assert_str_eq(f.v[0].list[0], "a");
+	ck_assert_str_eq(f.v[0].list[1], "\xc3\xa9t\xc3\xa9");
+	ck_assert_str_eq(f.v[0].list[2], "c d");
+	ck_assert_ptr_null(f.v[0].list[3]);
+	ck_assert(f.v[1].set);
+	ck_assert_uint_eq(f.v[1].nlist, 0);
+	ck_assert_ptr_nonnull(f.v[1].list);
+}
+END_TEST
+
+START_TEST(valid_list_not_an_array_is_rejected)
+{
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":\"a\"}"), -1);
+	ck_assert_str_eq(ferr("tags"), "must be an array of strings");
+	ck_assert(!f.v[0].set);
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":{\"a\":1}}"), -1);
+	ck_assert_str_eq(ferr("tags"), "must be an array of strings");
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":5}"), -1);
+	ck_assert_str_eq(ferr("tags"), "must be an array of strings");
+}
+END_TEST
+
+START_TEST(valid_list_too_few_or_too_many_items_names_limits)
+{
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":[]}"), -1);
+	ck_assert_str_eq(ferr("tags"), "must have from 1 to 3 items");
+	ck_assert_int_eq(json(lfields, NL,
+	    "{\"tags\":[\"a\",\"b\",\"c\",\"d\"]}"), -1);
+	ck_assert_str_eq(ferr("tags"), "must have from 1 to 3 items");
+	ck_assert(!f.v[0].set);
+	ck_assert_int_eq(json(lfields, NL,
+	    "{\"tags\":[\"a\"],\"origins\":[\"x\",\"y\",\"z\"]}"), -1);
+	ck_assert_str_eq(ferr("origins"), "must have from 0 to 2 items");
+}
+END_TEST
+
+START_TEST(valid_list_non_string_item_is_named)
+{
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":[\"a\",2]}"), -1);
+	ck_assert_str_eq(ferr("tags"), "item 2 must be a string");
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":[null]}"), -1);
+	ck_assert_str_eq(ferr("tags"), "item 1 must be a string");
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":[[\"a\"]]}"), -1);
+	ck_assert_str_eq(ferr("tags"), "item 1 must be a string");
+	ck_assert(!f.v[0].set);
+}
+END_TEST
+
+START_TEST(valid_list_empty_or_long_item_is_rejected)
+{
+	char	 body[400];
+
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":[\"a\",\"\"]}"), -1);
+	ck_assert_str_eq(ferr("tags"), "item 2 must not be empty");
+	/* 255 characters pass, 256 do not (counted as characters). */
+	snprintf(body, sizeof(body), "{\"tags\":[\"%0255d\"]}", 0);
+	ck_assert_int_eq(json(lfields, NL, body), 0);
+	snprintf(body, sizeof(body), "{\"tags\":[\"%0256d\"]}", 0);
+	ck_assert_int_eq(json(lfields, NL, body), -1);
+	ck_assert_str_eq(ferr("tags"), "item 1 must be at most 255 characters");
+}
+END_TEST
+
+START_TEST(valid_list_item_with_nul_is_rejected)
+{
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":[\"a\\u0000b\"]}"), -1);
+	ck_assert_str_eq(ferr("tags"), "item 1 must not contain NUL bytes");
+}
+END_TEST
+
+START_TEST(valid_list_null_when_optional_sets_null_flag)
+{
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":[\"a\"],\"origins\":null,"
+	    "\"note\":null}"), 0);
+	ck_assert(!f.v[1].set);
+	ck_assert(f.v[1].null);
+	ck_assert(!f.v[2].set);
+	ck_assert(f.v[2].null);
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":null}"), -1);
+	ck_assert_str_eq(ferr("tags"), "must not be null");
+	ck_assert(!f.v[0].null);
+}
+END_TEST
+
+START_TEST(valid_list_absent_optional_is_not_null)
+{
+	ck_assert_int_eq(json(lfields, NL, "{\"tags\":[\"a\"]}"), 0);
+	ck_assert(!f.v[1].set);
+	ck_assert(!f.v[1].null);
+}
+END_TEST
+
+START_TEST(valid_list_from_query_string_is_rejected)
+{
+	ck_assert_int_eq(val(&lfields[0], "a"), -1);
+	ck_assert_str_eq(e, "must be an array of strings");
+}
+END_TEST
+
 static Suite *
 valid_suite(void)
 {
@@ -984,6 +1100,19 @@ valid_suite(void)
 	tcase_add_test(tc, valid_json_escaped_nul_in_string_is_rejected);
 	tcase_add_test(tc, valid_json_escaped_unicode_counts_characters);
 	tcase_add_test(tc, valid_json_values_live_in_arena);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("list");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, valid_list_accepts_strings_within_limits);
+	tcase_add_test(tc, valid_list_not_an_array_is_rejected);
+	tcase_add_test(tc, valid_list_too_few_or_too_many_items_names_limits);
+	tcase_add_test(tc, valid_list_non_string_item_is_named);
+	tcase_add_test(tc, valid_list_empty_or_long_item_is_rejected);
+	tcase_add_test(tc, valid_list_item_with_nul_is_rejected);
+	tcase_add_test(tc, valid_list_null_when_optional_sets_null_flag);
+	tcase_add_test(tc, valid_list_absent_optional_is_not_null);
+	tcase_add_test(tc, valid_list_from_query_string_is_rejected);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,89 @@
+/*
+ * admin.h: what the admin program's handler files share: the requirement
+ * each route declares (permission, kind of credential), checked by the gate
+ * before any handler runs; admin_begin() that hands the handler what the
+ * gate resolved, and helpers for store-scoped transactions and
+ * their failures. Handlers live in admin_*.c, the route table in admin.c.
+ */
+#ifndef COLMENA_ADMIN_H
+#define COLMENA_ADMIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "auth.h"
+#include "err.h"
+
+struct dbq;
+struct field;
+struct form;
+struct pg_result;
+struct req;
+
+/* What a route asks of the caller (struct route's arg). */
+#define NEED_PUBLIC	0x01	/* no credential: sign-in, password reset */
+#define NEED_USER	0x02	/* a person (JWT or session), not an API key */
+#define NEED_MANAGER	0x04	/* a person with role owner or admin */
+#define NEED_SESSION	0x08	/* a session cookie */
+#define NEED_UPLOAD	0x10	/* counts against the upload rate limit */
+
+struct need {
+	const char	*perm;	/* permission; NULL: none beyond the flags */
+	unsigned	 flags;
+	void		(*fn)(struct req *);	/* the handler */
+};
+
+int		 admin_begin(struct req *, struct principal *);
+int		 admin_body(struct req *, const struct field *, size_t,
+		    struct form *);
+enum err	 admin_tx(struct req *, const struct principal *,
+		    const struct dbq *, size_t, struct pg_result **);
+void		 admin_fail(struct req *, enum err);
+const char	*admin_param_uuid(struct req *, const char *name);
+int		 admin_password_policy(struct req *, const char *field,
+		    const char *password);
+
+/* admin_auth.c */
+void	 admin_auth_token(struct req *);
+void	 admin_auth_session_create(struct req *);
+void	 admin_auth_session_get(struct req *);
+void	 admin_auth_session_delete(struct req *);
+void	 admin_auth_session_switch(struct req *);
+void	 admin_auth_stores(struct req *);
+void	 admin_auth_reset_request(struct req *);
+void	 admin_auth_reset_confirm(struct req *);
+
+/* admin_me.c */
+void	 admin_me_get(struct req *);
+void	 admin_me_update(struct req *);
+void	 admin_me_password(struct req *);
+void	 admin_me_totp_begin(struct req *);
+void	 admin_me_totp_confirm(struct req *);
+void	 admin_me_email_mfa(struct req *);
+void	 admin_me_mfa_disable(struct req *);
+void	 admin_me_backup_codes(struct req *);
+
+/* admin_catalog.c */
+void	 admin_products_list(struct req *);
+void	 admin_products_get(struct req *);
+void	 admin_products_create(struct req *);
+void	 admin_products_update(struct req *);
+void	 admin_products_delete(struct req *);
+void	 admin_categories_list(struct req *);
+void	 admin_categories_get(struct req *);
+void	 admin_categories_create(struct req *);
+void	 admin_categories_update(struct req *);
+void	 admin_categories_delete(struct req *);
+
+/* admin_store.c */
+void	 admin_users_list(struct req *);
+void	 admin_users_invite(struct req *);
+void	 admin_users_update(struct req *);
+void	 admin_users_remove(struct req *);
+void	 admin_settings_get(struct req *);
+void	 admin_settings_update(struct req *);
+void	 admin_keys_list(struct req *);
+void	 admin_keys_create(struct req *);
+void	 admin_keys_revoke(struct req *);
+
+#endif

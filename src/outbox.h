@@ -1,0 +1,17 @@
+/*
+ * outbox.h: outgoing mail as rows of the outbox table, written by the same
+ * transaction as the change that causes them (DESIGN.md "Side effects").
+ * A cron subcommand delivers them; nothing is sent from a request.
+ */
+#ifndef COLMENA_OUTBOX_H
+#define COLMENA_OUTBOX_H
+
+struct arena;
+struct dbq;
+
+void	 outbox_q(struct arena *, struct dbq *, const char *store_id,
+	    const char *kind, const char *to, const char *subject,
+	    const char *body_text, const char *payload_json);
+char	*outbox_link(struct arena *, const char *path, const char *token);
+
+#endif
