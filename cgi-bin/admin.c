@@ -148,19 +148,25 @@ static int
 gate(struct req *r, struct principal *p)
 {
 	const struct need	*need = r->route->arg;
-	const char		*msg;
+	const char		*msg, *ip;
 	enum err		 rc;
 
 	req_nocache(r);
+	ip = arena_printf(r->arena, "ip:%s",
+	    r->client_addr != NULL ? r->client_addr : "-");
 	if ((rc = auth_peek(r, p, &msg)) != ERR_OK) {
 		/* Count bad credentials against the address sending them. */
-		if (app_limit(r, "admin", p->client,
+		if (app_limit(r, "admin", ip,
 		    conf_int(CONF_RATELIMIT_ADMIN)) == -1)
 			return -1;
 		fail_unauthorized(r, msg);
 		return -1;
 	}
-	if (app_limit(r, "admin", p->client,
+	/*
+	 * Sign-in and reset count per address: a made-up cookie or key
+	 * must not buy a fresh allowance for guessing passwords.
+	 */
+	if (app_limit(r, "admin", (need->flags & NEED_PUBLIC) ? ip : p->client,
 	    conf_int(CONF_RATELIMIT_ADMIN)) == -1)
 		return -1;
 	if ((need->flags & NEED_UPLOAD) && app_limit(r, "uploads", p->client,
@@ -174,6 +180,10 @@ gate(struct req *r, struct principal *p)
 	}
 	if ((rc = auth_resolve(r, p, &msg)) != ERR_OK) {
 		if (rc == ERR_UNAUTHORIZED) {
+			/* Unknown keys and sessions count against the address. */
+			if (app_limit(r, "admin", ip,
+			    conf_int(CONF_RATELIMIT_ADMIN)) == -1)
+				return -1;
 			if (p->kind == CRED_SESSION)
 				auth_cookie_clear(r);
 			fail_unauthorized(r, msg);

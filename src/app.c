@@ -5,9 +5,11 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -92,6 +94,17 @@ app_health(struct req *r)
 	req_json_end(r, &w, NULL);
 }
 
+static bool
+app_has_header(const struct req *r, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nhdrs; i++)
+		if (strcasecmp(r->hdrs[i].key, name) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Count one request of client against cls's limit per minute, in the
  * host-wide table every process shares. Sets the X-RateLimit-* headers;
@@ -106,6 +119,12 @@ app_limit(struct req *r, const char *cls, const char *client,
 	if (per_minute <= 0 || app_rl == NULL)
 		return 0;
 	ratelimit_take(app_rl, cls, client, per_minute, 60, &rl);
+	/* A second count (another class or client) answers for both. */
+	if (rl.allowed && app_has_header(r, "X-RateLimit-Limit"))
+		return 0;
+	req_del_header(r, "X-RateLimit-Limit");
+	req_del_header(r, "X-RateLimit-Remaining");
+	req_del_header(r, "X-RateLimit-Reset");
 	req_set_header(r, "X-RateLimit-Limit",
 	    arena_printf(r->arena, "%lld", (long long)rl.limit));
 	req_set_header(r, "X-RateLimit-Remaining",

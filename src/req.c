@@ -336,7 +336,10 @@ req_set_header(struct req *r, const char *name, const char *value)
 	r->nhdrs++;
 }
 
-static void
+/*
+ * Remove every response header called name (any case).
+ */
+void
 req_del_header(struct req *r, const char *name)
 {
 	size_t	 i, o;

@@ -94,6 +94,7 @@ int		 req_json_body(struct req *, const struct field *, size_t,
 		    struct form *);
 
 void		 req_set_header(struct req *, const char *name, const char *value);
+void		 req_del_header(struct req *, const char *name);
 void		 req_cache(struct req *, int64_t max_age, int64_t swr);
 void		 req_nocache(struct req *);
 void		 req_cors(struct req *, const char *const *origins, size_t n,
