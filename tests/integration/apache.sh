@@ -49,6 +49,9 @@ fi
 chmod 755 "$tmp"
 printf 'db_url = %s\ndb_prepare = 0\ncache_ttl = 0\n' "$COLMENA_TEST_DB_URL" \
     >"$tmp/colmena.conf"
+printf '%s\n' 'jwt_secret = apache-suite-jwt-secret-0123456789abcdef' \
+    "ratelimit_file = $tmp/fcgid/ratelimit" 'ratelimit_public = 100000' \
+    'ratelimit_admin = 100000' >>"$tmp/colmena.conf"
 chmod 644 "$tmp/colmena.conf"
 mkdir -p "$tmp/fcgid" && chown www-data "$tmp/fcgid"
 port=$(harness_free_port) || exit 1
@@ -145,6 +148,23 @@ fetch /api/v1/stores/fx/products -X POST -H 'Content-Length: 0'
 [ "$code" = 405 ] && grep -qi '^allow: GET, HEAD, OPTIONS$' <<<"$headers"
 check "405 with Allow" $? "$code $headers"
 
+# The admin program, and the Authorization header through mod_fcgid
+# (CGIPassAuth in conf/apache.conf).
+fetch /api/v1/admin/auth/token -H 'Content-Type: application/json' \
+    -d '{"email":"editor@demo.test","password":"Colmena-demo-1"}'
+token=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$body")
+[ "$code" = 200 ] && [ -n "$token" ]
+check "admin sign-in" $? "$code ${body:0:200}"
+fetch /api/v1/admin/me -H "Authorization: Bearer $token"
+[ "$code" = 200 ] && [[ $body == *'"email":"editor@demo.test"'* ]] && [[ $body == *'"role":"editor"'* ]]
+check "Authorization reaches the admin program" $? "$code ${body:0:200}"
+fetch /api/v1/admin/users -H "Authorization: Bearer $token"
+[ "$code" = 403 ] && [[ $body == *'"FORBIDDEN"'* ]]
+check "an editor may not manage staff" $? "$code ${body:0:200}"
+fetch /api/v1/admin/me
+[ "$code" = 401 ] && grep -qi '^www-authenticate: Bearer' <<<"$headers"
+check "no credential: 401 with WWW-Authenticate" $? "$code $headers"
+
 fetch /openapi.json
 [ "$code" = 200 ] && [[ $body == *'"openapi"'* ]]
 check "static files from htdocs" $? "$code"
@@ -164,8 +184,8 @@ check "Apache stops" $? "still running"
 apache_pid=
 sleep 0.5
 # Apache's programs run as www-data (the harness's lighttpd ones as root).
-! pgrep -u www-data -f "^$build/cgi-bin/products" >/dev/null
-check "the programs stop with Apache" $? "$(pgrep -u www-data -af "$build/cgi-bin/products")"
+! pgrep -u www-data -f "^$build/cgi-bin/(products|admin)" >/dev/null
+check "the programs stop with Apache" $? "$(pgrep -u www-data -af "$build/cgi-bin/(products|admin)")"
 ! grep -E 'AddressSanitizer|LeakSanitizer|runtime error' "$tmp/error.log"
 check "no sanitizer report in Apache's error log" $? "see above"
 grep -q 'stopping after' "$tmp/error.log"
