@@ -4,8 +4,9 @@
  * permission the route declares. The table is the one place that says who
  * may call what; tests walk it as a matrix of roles and endpoints.
  * Handlers: admin_auth.c (sign-in, sessions, password reset), admin_me.c
- * (profile, password, MFA), admin_catalog.c (products, categories),
- * admin_store.c (staff, settings, API keys).
+ * (profile, password, MFA), admin_products.c, admin_categories.c (with
+ * admin_catalog.c, their shared helpers), admin_staff.c, admin_settings.c,
+ * admin_keys.c (with admin_store.c, theirs).
  */
 #include "config.h"
 
@@ -154,7 +155,8 @@ gate(struct req *r, struct principal *p)
 	req_nocache(r);
 	ip = arena_printf(r->arena, "ip:%s",
 	    r->client_addr != NULL ? r->client_addr : "-");
-	if ((rc = auth_peek(r, p, &msg)) != ERR_OK) {
+	if ((rc = auth_peek(r, p, &msg)) != ERR_OK &&
+	    !(need->flags & NEED_PUBLIC)) {
 		/* Count bad credentials against the address sending them. */
 		if (app_limit(r, "admin", ip,
 		    conf_int(CONF_RATELIMIT_ADMIN)) == -1)
@@ -162,6 +164,9 @@ gate(struct req *r, struct principal *p)
 		fail_unauthorized(r, msg);
 		return -1;
 	}
+	/* Signing in with a stale token still sent along is fine. */
+	if (rc != ERR_OK)
+		p->kind = CRED_NONE;
 	/*
 	 * Sign-in and reset count per address: a made-up cookie or key
 	 * must not buy a fresh allowance for guessing passwords.

@@ -3,7 +3,9 @@
  * each route declares (permission, kind of credential), checked by the gate
  * before any handler runs; admin_begin() that hands the handler what the
  * gate resolved, and helpers for store-scoped transactions and
- * their failures. Handlers live in admin_*.c, the route table in admin.c.
+ * their failures. Handlers live in admin_*.c, the route table in admin.c;
+ * admin_catalog.h and admin_store.h hold what the catalog's and the
+ * store's handler files share.
  */
 #ifndef COLMENA_ADMIN_H
 #define COLMENA_ADMIN_H
@@ -63,25 +65,31 @@ void	 admin_me_email_mfa(struct req *);
 void	 admin_me_mfa_disable(struct req *);
 void	 admin_me_backup_codes(struct req *);
 
-/* admin_catalog.c */
+/* admin_products.c */
 void	 admin_products_list(struct req *);
 void	 admin_products_get(struct req *);
 void	 admin_products_create(struct req *);
 void	 admin_products_update(struct req *);
 void	 admin_products_delete(struct req *);
+
+/* admin_categories.c */
 void	 admin_categories_list(struct req *);
 void	 admin_categories_get(struct req *);
 void	 admin_categories_create(struct req *);
 void	 admin_categories_update(struct req *);
 void	 admin_categories_delete(struct req *);
 
-/* admin_store.c */
+/* admin_staff.c */
 void	 admin_users_list(struct req *);
 void	 admin_users_invite(struct req *);
 void	 admin_users_update(struct req *);
 void	 admin_users_remove(struct req *);
+
+/* admin_settings.c */
 void	 admin_settings_get(struct req *);
 void	 admin_settings_update(struct req *);
+
+/* admin_keys.c */
 void	 admin_keys_list(struct req *);
 void	 admin_keys_create(struct req *);
 void	 admin_keys_revoke(struct req *);
