@@ -22,6 +22,10 @@ struct form;
 struct pg_result;
 struct req;
 
+/* A timestamp column as the API writes it: UTC, milliseconds, ISO 8601. */
+#define TS(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
 /* What a route asks of the caller (struct route's arg). */
 #define NEED_PUBLIC	0x01	/* no credential: sign-in, password reset */
 #define NEED_USER	0x02	/* a person (JWT or session), not an API key */

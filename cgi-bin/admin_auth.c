@@ -158,7 +158,7 @@ iso_time(struct arena *a, time_t t)
 	char		 s[32];
 
 	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
 	return arena_strdup(a, s);
 }
 
@@ -172,6 +172,8 @@ signin_fail(struct req *r, enum err rc, const struct signin_result *res)
 	struct buf	 b;
 	struct jw	 w;
 
+	if (err_status(rc) == 401)
+		req_set_header(r, "WWW-Authenticate", "Bearer realm=\"colmena\"");
 	switch (rc) {
 	case ERR_RATE_LIMITED:
 		req_set_header(r, "Retry-After", arena_printf(r->arena, "%lld",
@@ -293,14 +295,22 @@ admin_auth_token(struct req *r)
 			return;
 		}
 		if ((rc = auth_resolve(r, &p, &msg)) != ERR_OK) {
-			if (rc == ERR_UNAUTHORIZED)
+			if (rc == ERR_UNAUTHORIZED) {
+				req_set_header(r, "WWW-Authenticate",
+				    "Bearer realm=\"colmena\"");
 				req_fail(r, rc, msg);
-			else
+			} else
 				admin_fail(r, rc);
 			return;
 		}
 		if (p.user_id == NULL) {
 			req_fail(r, ERR_FORBIDDEN, "An API key cannot switch store.");
+			return;
+		}
+		/* A write on a session's behalf: the session's CSRF token. */
+		if (!auth_csrf_ok(r, &p, NULL)) {
+			req_fail(r, ERR_CSRF, "Send the session's CSRF token in the "
+			    AUTH_CSRF_HEADER " header.");
 			return;
 		}
 		memset(&res, 0, sizeof(res));

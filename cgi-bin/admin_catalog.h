@@ -27,9 +27,6 @@ struct req;
 
 #define BAD_CATEGORY		"must be the id of a category of this store"
 
-/* Timestamps as the API shows them: ISO 8601 in UTC with milliseconds. */
-#define TS(c) \
-	"to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /* A category $n of this store, or none asked for. */
 #define CATEGORY_OK(n) \

@@ -49,7 +49,7 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT u.id, u.email, u.name, u.password_hash, u.mfa_method,"
 	" u.totp_secret, u.totp_pending, u.totp_last_step,"
 	" (SELECT count(*) FROM mfa_backup_codes b WHERE b.user_id = u.id"
-	"  AND b.used_at IS NULL), u.created_at"
+	"  AND b.used_at IS NULL), " TS("u.created_at")
 	" FROM users u WHERE u.id = $1::uuid",
 	/* STMT_NAME */
 	"UPDATE users SET name = $2 WHERE id = $1::uuid",

@@ -12,9 +12,6 @@
 struct arena;
 struct pg_result;
 
-/* A timestamp as the API writes it: UTC, milliseconds, ISO 8601. */
-#define TS(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 const char	*admin_store_val(const struct pg_result *, int, const char *);
 bool		 admin_store_bool(const struct pg_result *, int, const char *);

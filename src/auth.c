@@ -147,7 +147,7 @@ static const char *const stmts[STMT__MAX] = {
 	" user_agent, expires_at) VALUES ($1::uuid, $2::uuid, decode($3, 'hex'),"
 	" $4, $5, left($6, 512), now() + make_interval(secs => $7::integer))"
 	" RETURNING id, to_char(expires_at AT TIME ZONE 'UTC',"
-	" 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+	" 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
 	/* STMT_SESSION_END */
 	"DELETE FROM sessions WHERE id = $1::uuid",
 };
