@@ -42,6 +42,14 @@
 #define EMAIL_CODE_TTL	"10 minutes"
 #define JWT_SECRET_MIN	32
 
+/*
+ * The lockout key of an email address: SHA-256 of the address lowered by
+ * PostgreSQL itself, exactly as the account lookup lowers it (lower() folds
+ * more than ASCII: a KELVIN SIGN finds the same account as a "k", so it
+ * must find the same lockout row).
+ */
+#define EMAIL_KEY(p)	"sha256(convert_to(lower(" p "::text), 'UTF8'))"
+
 enum stmt {
 	STMT_SCOPE_STORE,
 	STMT_SCOPE_USER,
@@ -100,11 +108,11 @@ static const char *const stmts[STMT__MAX] = {
 	" ceil(extract(epoch FROM t.locked_until - now()))::bigint"
 	" FROM (SELECT $1::text AS e) q"
 	" LEFT JOIN users u ON lower(u.email) = lower(q.e)"
-	" LEFT JOIN login_throttle t ON t.email_hash = decode($2, 'hex')"
+	" LEFT JOIN login_throttle t ON t.email_hash = " EMAIL_KEY("$1")
 	"  AND t.locked_until > now()",
 	/* STMT_SIGNIN_FAILED: $2 failures in $3 minutes lock for $3 minutes */
 	"INSERT INTO login_throttle AS t (email_hash, failures, locked_until)"
-	" VALUES (decode($1, 'hex'), 1, CASE WHEN $2::integer <= 1"
+	" VALUES (" EMAIL_KEY("$1") ", 1, CASE WHEN $2::integer <= 1"
 	"  THEN now() + make_interval(mins => $3::integer) END)"
 	" ON CONFLICT (email_hash) DO UPDATE SET"
 	" failures = CASE WHEN t.locked_until IS NOT NULL OR t.updated_at <"
@@ -116,7 +124,7 @@ static const char *const stmts[STMT__MAX] = {
 	"  THEN now() + make_interval(mins => $3::integer) END,"
 	" updated_at = now()",
 	/* STMT_SIGNIN_OK */
-	"DELETE FROM login_throttle WHERE email_hash = decode($1, 'hex')",
+	"DELETE FROM login_throttle WHERE email_hash = " EMAIL_KEY("$1"),
 	/* STMT_MEMBERSHIPS (after STMT_SCOPE_USER) */
 	"SELECT su.store_id, s.slug, s.name, su.role"
 	" FROM store_users su JOIN stores s ON s.id = su.store_id"
@@ -614,12 +622,12 @@ mfa_check(struct db *db, struct arena *a, const char *user,
 }
 
 static enum err
-signin_failed(struct db *db, struct arena *a, const char *email_hash)
+signin_failed(struct db *db, struct arena *a, const char *email)
 {
 	struct dbq	 one;
 	const char	*prm[3];
 
-	prm[0] = email_hash;
+	prm[0] = email;
 	prm[1] = arena_printf(a, "%lld",
 	    (long long)conf_int(CONF_LOGIN_MAX_FAILURES));
 	prm[2] = arena_printf(a, "%lld",
@@ -642,21 +650,14 @@ auth_signin(struct db *db, struct arena *a, const struct signin *in,
 {
 	struct pg_result	*res;
 	struct dbq		 one;
-	const char		*prm[2], *user, *hash, *method, *lower;
+	const char		*prm[1], *user, *hash, *method;
 	enum err		 rc;
 	size_t			 i;
-	char			*l;
 	bool			 ok;
 
 	memset(out, 0, sizeof(*out));
-	l = arena_strdup(a, in->email);
-	for (i = 0; l[i] != '\0'; i++)
-		if (l[i] >= 'A' && l[i] <= 'Z')
-			l[i] = (char)(l[i] + 32);
-	lower = l;
 	prm[0] = in->email;
-	prm[1] = crypto_sha256_hex(a, lower, strlen(lower));
-	one = q(STMT_SIGNIN_LOOKUP, 2, prm);
+	one = q(STMT_SIGNIN_LOOKUP, 1, prm);
 	if ((rc = db_run(db, a, &one, 1, &res, true)) != ERR_OK)
 		return rc;
 	if (!db_isnull(res, 0, 7)) {
@@ -669,7 +670,7 @@ auth_signin(struct db *db, struct arena *a, const struct signin *in,
 	hash = user != NULL ? db_val(res, 0, 3) : NULL;
 	ok = auth_password_check(in->password, hash) && user != NULL;
 	if (!ok) {
-		if ((rc = signin_failed(db, a, prm[1])) != ERR_OK)
+		if ((rc = signin_failed(db, a, in->email)) != ERR_OK)
 			return rc;
 		return ERR_INVALID_CREDENTIALS;
 	}
@@ -692,14 +693,14 @@ auth_signin(struct db *db, struct arena *a, const struct signin *in,
 		    in->mfa_code);
 		if (rc == ERR_INVALID_CREDENTIALS) {
 			out->message = "The second-factor code is wrong, expired or already used.";
-			if ((rc = signin_failed(db, a, prm[1])) != ERR_OK)
+			if ((rc = signin_failed(db, a, in->email)) != ERR_OK)
 				return rc;
 			return ERR_INVALID_CREDENTIALS;
 		}
 		if (rc != ERR_OK)
 			return rc;
 	}
-	one = q(STMT_SIGNIN_OK, 1, &prm[1]);
+	one = q(STMT_SIGNIN_OK, 1, &in->email);
 	if ((rc = db_run(db, a, &one, 1, NULL, false)) != ERR_OK)
 		return rc;
 	if ((rc = auth_memberships(db, a, user, &out->stores,
