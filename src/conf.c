@@ -72,13 +72,13 @@ static const struct conf_def defs[CONF__MAX] = {
 	{ "ratelimit_file", "COLMENA_RATELIMIT_FILE", CONF_T_STRING,
 	    "/dev/shm/colmena-ratelimit", 0, 0 },		/* CONF_RATELIMIT_FILE */
 	{ "ratelimit_public", "COLMENA_RATELIMIT_PUBLIC", CONF_T_INT,
-	    "100", 0, 1000000 },				/* CONF_RATELIMIT_PUBLIC */
+	    "100", 0, 1000000000 },	/* CONF_RATELIMIT_PUBLIC */
 	{ "ratelimit_admin", "COLMENA_RATELIMIT_ADMIN", CONF_T_INT,
-	    "1000", 0, 1000000 },				/* CONF_RATELIMIT_ADMIN */
+	    "1000", 0, 1000000000 },	/* CONF_RATELIMIT_ADMIN */
 	{ "ratelimit_uploads", "COLMENA_RATELIMIT_UPLOADS", CONF_T_INT,
-	    "10", 0, 1000000 },				/* CONF_RATELIMIT_UPLOADS */
+	    "10", 0, 1000000000 },	/* CONF_RATELIMIT_UPLOADS */
 	{ "ratelimit_webhooks", "COLMENA_RATELIMIT_WEBHOOKS", CONF_T_INT,
-	    "1000", 0, 1000000 },				/* CONF_RATELIMIT_WEBHOOKS */
+	    "1000", 0, 1000000000 },	/* CONF_RATELIMIT_WEBHOOKS */
 };
 
 static char	*vals[CONF__MAX];
