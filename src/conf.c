@@ -79,6 +79,46 @@ static const struct conf_def defs[CONF__MAX] = {
 	    "10", 0, 1000000000 },	/* CONF_RATELIMIT_UPLOADS */
 	{ "ratelimit_webhooks", "COLMENA_RATELIMIT_WEBHOOKS", CONF_T_INT,
 	    "1000", 0, 1000000000 },	/* CONF_RATELIMIT_WEBHOOKS */
+	{ "storage_backend", "COLMENA_STORAGE_BACKEND", CONF_T_STRING,
+	    "local", 0, 0 },					/* CONF_STORAGE_BACKEND */
+	{ "storage_root", "COLMENA_STORAGE_ROOT", CONF_T_STRING,
+	    COLMENA_STATEDIR "/files", 0, 0 },			/* CONF_STORAGE_ROOT */
+	{ "storage_encrypt", "COLMENA_STORAGE_ENCRYPT", CONF_T_INT,
+	    "0", 0, 1 },					/* CONF_STORAGE_ENCRYPT */
+	{ "storage_keys", "COLMENA_STORAGE_KEYS", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_STORAGE_KEYS */
+	{ "storage_key_id", "COLMENA_STORAGE_KEY_ID", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_STORAGE_KEY_ID */
+	{ "s3_endpoint", "COLMENA_S3_ENDPOINT", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_S3_ENDPOINT */
+	{ "s3_region", "COLMENA_S3_REGION", CONF_T_STRING,
+	    "us-east-1", 0, 0 },				/* CONF_S3_REGION */
+	{ "s3_bucket", "COLMENA_S3_BUCKET", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_S3_BUCKET */
+	{ "s3_access_key", "COLMENA_S3_ACCESS_KEY", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_S3_ACCESS_KEY */
+	{ "s3_secret_key", "COLMENA_S3_SECRET_KEY", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_S3_SECRET_KEY */
+	{ "s3_path_style", "COLMENA_S3_PATH_STYLE", CONF_T_INT,
+	    "0", 0, 1 },					/* CONF_S3_PATH_STYLE */
+	{ "s3_sse", "COLMENA_S3_SSE", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_S3_SSE */
+	{ "s3_presign_ttl", "COLMENA_S3_PRESIGN_TTL", CONF_T_INT,
+	    "300", 10, 604800 },				/* CONF_S3_PRESIGN_TTL */
+	{ "clamd", "COLMENA_CLAMD", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_CLAMD */
+	{ "clamd_timeout", "COLMENA_CLAMD_TIMEOUT", CONF_T_INT,
+	    "30", 1, 3600 },					/* CONF_CLAMD_TIMEOUT */
+	{ "upload_file_max", "COLMENA_UPLOAD_FILE_MAX", CONF_T_INT,
+	    "10485760", 1, INT64_C(1) << 40 },			/* CONF_UPLOAD_FILE_MAX */
+	{ "upload_image_max", "COLMENA_UPLOAD_IMAGE_MAX", CONF_T_INT,
+	    "10485760", 1, INT64_C(1) << 30 },			/* CONF_UPLOAD_IMAGE_MAX */
+	{ "upload_types", "COLMENA_UPLOAD_TYPES", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_UPLOAD_TYPES */
+	{ "download_sendfile", "COLMENA_DOWNLOAD_SENDFILE", CONF_T_INT,
+	    "1", 0, 1 },					/* CONF_DOWNLOAD_SENDFILE */
+	{ "download_repeat_window", "COLMENA_DOWNLOAD_REPEAT_WINDOW", CONF_T_INT,
+	    "10", 0, 3600 },					/* CONF_DOWNLOAD_REPEAT_WINDOW */
 };
 
 static char	*vals[CONF__MAX];
