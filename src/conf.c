@@ -119,6 +119,8 @@ static const struct conf_def defs[CONF__MAX] = {
 	    "1", 0, 1 },					/* CONF_DOWNLOAD_SENDFILE */
 	{ "download_repeat_window", "COLMENA_DOWNLOAD_REPEAT_WINDOW", CONF_T_INT,
 	    "10", 0, 3600 },					/* CONF_DOWNLOAD_REPEAT_WINDOW */
+	{ "template_dir", "COLMENA_TEMPLATE_DIR", CONF_T_STRING,
+	    COLMENA_TEMPLATEDIR, 0, 0 },			/* CONF_TEMPLATE_DIR */
 };
 
 static char	*vals[CONF__MAX];

@@ -5,8 +5,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -332,4 +334,39 @@ crypto_sha256_hex(struct arena *a, const void *p, size_t n)
 	out = arena_alloc(a, 2 * CRYPTO_SHA256_LEN + 1);
 	str_hex(out, md, sizeof(md));
 	return out;
+}
+
+/*
+ * SHA-256 (hex) and size of everything readable from fd, from its current
+ * offset. Returns 0, or -1 with errno on a read error.
+ */
+int
+crypto_sha256_fd(int fd, char hex[65], uint64_t *size)
+{
+	EVP_MD_CTX	*ctx;
+	unsigned char	 buf[65536], md[32];
+	unsigned int	 len;
+	ssize_t		 n;
+	int		 rc = 0;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		fatalx("EVP_DigestInit_ex failed");
+	*size = 0;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			rc = -1;
+			break;
+		}
+		if (EVP_DigestUpdate(ctx, buf, (size_t)n) != 1)
+			fatalx("EVP_DigestUpdate failed");
+		*size += (uint64_t)n;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &len) != 1)
+		fatalx("EVP_DigestFinal_ex failed");
+	EVP_MD_CTX_free(ctx);
+	str_hex(hex, md, sizeof(md));
+	return rc;
 }

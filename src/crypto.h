@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct arena;
 
@@ -31,5 +32,6 @@ int	 crypto_base32_decode(unsigned char *out, size_t outsz, const char *,
 	    size_t, size_t *outlen);
 char	*crypto_token(struct arena *, size_t nbytes);
 char	*crypto_sha256_hex(struct arena *, const void *, size_t);
+int	 crypto_sha256_fd(int fd, char hex[65], uint64_t *size);
 
 #endif

@@ -26,6 +26,7 @@ static const struct errinfo errs[ERR__MAX] = {
 	{ 409, "CONFLICT", "The request conflicts with the current state." }, /* ERR_CONFLICT */
 	{ 413, "PAYLOAD_TOO_LARGE", "The request body is too large." },	/* ERR_PAYLOAD_TOO_LARGE */
 	{ 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported content type." },	/* ERR_UNSUPPORTED_MEDIA_TYPE */
+	{ 416, "RANGE_NOT_SATISFIABLE", "The requested range is outside the file." }, /* ERR_RANGE */
 	{ 429, "RATE_LIMITED", "Too many requests." },			/* ERR_RATE_LIMITED */
 	{ 500, "INTERNAL_ERROR", "Something went wrong on our side." },	/* ERR_INTERNAL */
 	{ 503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable." }, /* ERR_UNAVAILABLE */

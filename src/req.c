@@ -576,7 +576,10 @@ req_reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 302: return "Found";
 	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
@@ -584,8 +587,10 @@ req_reason(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 410: return "Gone";
 	case 413: return "Payload Too Large";
 	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
 	case 429: return "Too Many Requests";
 	case 503: return "Service Unavailable";
 	default: return status >= 500 ? "Internal Server Error" : "";
@@ -640,15 +645,75 @@ req_etag_match(const char *inm, const char *etag)
 	return false;
 }
 
-static void
+static int
 req_out(struct req *r, const void *p, size_t n)
 {
-	if (n == 0)
-		return;
-	if (r->fcgi != NULL)
-		FCGX_PutStr(p, (int)n, r->fcgi->out);
-	else
-		fwrite(p, 1, n, stdout);
+	const char	*c = p;
+	int		 k;
+
+	while (n > 0) {
+		k = n > INT32_MAX ? INT32_MAX : (int)n;
+		if (r->fcgi != NULL) {
+			if (FCGX_PutStr(c, k, r->fcgi->out) != k)
+				return -1;
+		} else if (fwrite(c, 1, (size_t)k, stdout) != (size_t)k)
+			return -1;
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/*
+ * The status line and headers (Content-Length: length unless negative).
+ */
+static int
+req_head_out(struct req *r, int64_t length)
+{
+	struct buf	 h;
+	size_t		 i;
+	int		 rc;
+
+	buf_init(&h, 16384);
+	buf_printf(&h, "Status: %d %s\r\n", r->status, req_reason(r->status));
+	buf_printf(&h, "X-Request-Id: %s\r\n", r->request_id);
+	buf_puts(&h, "X-Content-Type-Options: nosniff\r\n");
+	for (i = 0; i < r->nhdrs; i++) {
+		if (r->status == 304 && str_case_eq(r->hdrs[i].key, "Content-Type"))
+			continue;
+		buf_printf(&h, "%s: %s\r\n", r->hdrs[i].key, r->hdrs[i].val);
+	}
+	if (length >= 0)
+		buf_printf(&h, "Content-Length: %lld\r\n", (long long)length);
+	buf_puts(&h, "\r\n");
+	rc = req_out(r, h.data, h.len);
+	buf_clear(&h);
+	return rc;
+}
+
+/*
+ * Start an answer whose body is streamed (a file download): the status and
+ * headers set so far go out now, with Content-Length length (negative:
+ * none, e.g. for X-Sendfile, where the web server sends the file). The
+ * body follows with req_stream_write(); req_finish() then only flushes.
+ * Returns 0, or -1 when the client has gone.
+ */
+int
+req_stream_begin(struct req *r, int status, int64_t length)
+{
+	r->status = status;
+	r->streamed = true;
+	return req_head_out(r, length);
+}
+
+/*
+ * Write n bytes of a streamed body. Returns 0, or -1 when the client has
+ * gone (stop then: the answer cannot be replaced any more).
+ */
+int
+req_stream_write(struct req *r, const void *p, size_t n)
+{
+	return req_out(r, p, n);
 }
 
 /*
@@ -658,12 +723,18 @@ req_out(struct req *r, const void *p, size_t n)
 void
 req_finish(struct req *r)
 {
-	struct buf	 h;
 	char		 etag[2 + 1 + 16 + 1 + 1];
 	const char	*inm;
-	size_t		 i;
 	bool		 send_body;
 
+	if (r->streamed) {
+		if (r->fcgi == NULL)
+			fflush(stdout);
+		log_debug("%s %s -> %d (streamed)", r->method_name, r->uri,
+		    r->status);
+		log_set_request(NULL);
+		return;
+	}
 	if (r->status == 0) {
 		log_errx("handler for %s %s wrote no answer", r->method_name, r->uri);
 		req_fail(r, ERR_INTERNAL, NULL);
@@ -684,22 +755,10 @@ req_finish(struct req *r)
 	send_body = r->method != METHOD_HEAD && r->status != 204 &&
 	    r->status != 304;
 
-	buf_init(&h, 16384);
-	buf_printf(&h, "Status: %d %s\r\n", r->status, req_reason(r->status));
-	buf_printf(&h, "X-Request-Id: %s\r\n", r->request_id);
-	buf_puts(&h, "X-Content-Type-Options: nosniff\r\n");
-	for (i = 0; i < r->nhdrs; i++) {
-		if (r->status == 304 && str_case_eq(r->hdrs[i].key, "Content-Type"))
-			continue;
-		buf_printf(&h, "%s: %s\r\n", r->hdrs[i].key, r->hdrs[i].val);
-	}
-	if (r->status != 204 && r->status != 304)
-		buf_printf(&h, "Content-Length: %zu\r\n", r->body->len);
-	buf_puts(&h, "\r\n");
-	req_out(r, h.data, h.len);
-	buf_clear(&h);
+	(void)req_head_out(r, r->status != 204 && r->status != 304 ?
+	    (int64_t)r->body->len : -1);
 	if (send_body)
-		req_out(r, r->body->data, r->body->len);
+		(void)req_out(r, r->body->data, r->body->len);
 	if (r->fcgi == NULL)
 		fflush(stdout);
 	if (r->status >= 500)

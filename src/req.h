@@ -78,6 +78,7 @@ struct req {
 	struct buf		*body;
 	size_t			 etag_len;	/* body prefix the ETag covers */
 	bool			 cacheable;
+	bool			 streamed;	/* req_stream_begin() answered */
 };
 
 extern const char *const method_names[METHOD__MAX];
@@ -85,6 +86,8 @@ extern const char *const method_names[METHOD__MAX];
 void		 req_init(struct req *, struct FCGX_Request *, struct arena *,
 		    struct db *, struct buf *body);
 void		 req_finish(struct req *);
+int		 req_stream_begin(struct req *, int status, int64_t length);
+int		 req_stream_write(struct req *, const void *, size_t);
 const char	*req_env(const struct req *, const char *name);
 const char	*req_header(const struct req *, const char *name);
 const char	*req_param(const struct req *, const char *name);
