@@ -93,6 +93,8 @@ static const struct route routes[] = {
 	    admin_products_update, "products.write", 0),
 	R(METHOD_DELETE, "/api/v1/admin/products/{product}",
 	    admin_products_delete, "products.write", 0),
+	R(METHOD_POST, "/api/v1/admin/products/{product}/file",
+	    admin_products_file, "products.write", NEED_UPLOAD),
 	R(METHOD_GET, "/api/v1/admin/categories",
 	    admin_categories_list, "products.read", 0),
 	R(METHOD_POST, "/api/v1/admin/categories",
@@ -318,7 +320,7 @@ main(int argc, char *argv[])
 {
 	static const struct app app = {
 		"admin", routes, nitems(routes), admin_options,
-		admin_setup, NULL, NULL, CONF__MAX
+		admin_setup, admin_files_teardown, NULL, CONF__MAX
 	};
 
 	return app_main(argc, argv, &app);

@@ -49,6 +49,10 @@ const char	*admin_param_uuid(struct req *, const char *name);
 int		 admin_password_policy(struct req *, const char *field,
 		    const char *password);
 
+/* admin_files.c */
+void	 admin_products_file(struct req *);
+void	 admin_files_teardown(void);
+
 /* admin_auth.c */
 void	 admin_auth_token(struct req *);
 void	 admin_auth_session_create(struct req *);

@@ -347,6 +347,8 @@ jwt_secret = ${HARNESS_JWT_SECRET:-harness-jwt-secret-0123456789abcdefghijkl}
 jwt_secret_previous = ${HARNESS_JWT_SECRET_PREVIOUS:-}
 public_url = ${HARNESS_PUBLIC_URL:-http://127.0.0.1:8080}
 cookie_secure = ${HARNESS_COOKIE_SECURE:-1}
+storage_root = ${COLMENA_FILES:-${HARNESS_TMP:-/tmp}/files}
+template_dir = $HARNESS_SRCDIR/templates
 ratelimit_file = ${HARNESS_RATELIMIT_FILE:-${HARNESS_TMP:-/tmp}/ratelimit}
 ratelimit_public = ${HARNESS_RATELIMIT_PUBLIC:-1000000}
 ratelimit_admin = ${HARNESS_RATELIMIT_ADMIN:-1000000}
@@ -355,6 +357,8 @@ ratelimit_webhooks = ${HARNESS_RATELIMIT_WEBHOOKS:-1000000}
 EOF
 	export COLMENA_CONFIG
 	COLMENA_CONFIG=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+	export COLMENA_FILES=${COLMENA_FILES:-${HARNESS_TMP:-/tmp}/files}
+	mkdir -p "$COLMENA_FILES" || harness_die "cannot create $COLMENA_FILES"
 }
 
 # Start lighttpd -D with conf/lighttpd.conf in the background and wait until
@@ -509,4 +513,338 @@ harness_node_modules()
 	out=$(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error 2>&1) ||
 	    { printf '%s\n' "$out" >&2; harness_die "npm ci in $dir failed (is the npm registry reachable?)"; }
 	touch "$dir/node_modules"
+}
+
+# harness_clamd_start DIR: start a private clamd (Debian clamav-daemon,
+# installed through harness_deps when missing) on the unix socket
+# DIR/clamd.sock, with a database of test signatures only: an .hdb for the
+# 68-byte EICAR test file (its MD5 computed here; the file is written to
+# DIR/eicar.com) and tests/data/clamd/*.ndb. StreamMaxLength is
+# HARNESS_CLAMD_STREAM_MAX (default 2M) so the size-limit error is testable.
+# As root, clamd runs as user clamav and DIR is handed to it. Waits up to
+# HARNESS_CLAMD_TIMEOUT s (60) for the socket and, when the build has
+# tests/integration/clamscan_tool, for a PONG. Exports COLMENA_TEST_CLAMD,
+# HARNESS_CLAMD_EICAR and HARNESS_CLAMD_PID; returns 1 (clamd stopped, its
+# log printed) if it does not come up. harness_clamd_stop stops it.
+harness_clamd_start()
+{
+	local dir=$1 clamd tool i sum t0 eicar
+
+	clamd=$(PATH=$PATH:/usr/sbin command -v clamd 2>/dev/null)
+	if [ -z "$clamd" ]; then
+		harness_deps clamav-daemon
+		clamd=$(PATH=$PATH:/usr/sbin command -v clamd 2>/dev/null) ||
+		    { harness_log "no clamd (apt-get install clamav-daemon)"; return 1; }
+	fi
+	[ -z "${HARNESS_CLAMD_PID:-}" ] ||
+	    { harness_log "clamd already started (pid $HARNESS_CLAMD_PID)"; return 1; }
+	mkdir -p "$dir/db" "$dir/tmp" || { harness_log "cannot create $dir"; return 1; }
+	dir=$(cd "$dir" && pwd)
+	[ ${#dir} -le 90 ] ||
+	    { harness_log "$dir is too long for a unix socket path"; return 1; }
+	rm -f "$dir/clamd.sock" "$dir/clamd.pid" "$dir"/db/*
+
+	# The EICAR test file, spelt in two halves so this script is no match.
+	eicar='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-'
+	eicar="${eicar}STANDARD-ANTIVIRUS-TEST-FILE!\$H+H*"
+	printf '%s' "$eicar" >"$dir/eicar.com"
+	sum=$(md5sum <"$dir/eicar.com") && sum=${sum%% *} && [ ${#sum} -eq 32 ] ||
+	    { harness_log "md5sum failed"; return 1; }
+	printf '%s:%s:Eicar-Test-Signature\n' "$sum" \
+	    "$(wc -c <"$dir/eicar.com" | tr -d ' ')" >"$dir/db/eicar.hdb"
+	cp "$HARNESS_SRCDIR"/tests/data/clamd/*.ndb "$dir/db/" 2>/dev/null
+
+	cat >"$dir/clamd.conf" <<EOF || { harness_log "cannot write $dir/clamd.conf"; return 1; }
+# written by tests/lib/harness.sh: a private clamd with test signatures only
+Foreground yes
+LocalSocket $dir/clamd.sock
+DatabaseDirectory $dir/db
+TemporaryDirectory $dir/tmp
+LogFile $dir/clamd.log
+LogTime yes
+PidFile $dir/clamd.pid
+StreamMaxLength ${HARNESS_CLAMD_STREAM_MAX:-2M}
+MaxThreads 2
+ReadTimeout 10
+CommandReadTimeout 5
+SelfCheck 3600
+Bytecode no
+EOF
+	if [ "$(id -u)" -eq 0 ]; then
+		id clamav >/dev/null 2>&1 ||
+		    { harness_log "no clamav user (apt-get install clamav-daemon)"; return 1; }
+		echo "User clamav" >>"$dir/clamd.conf"
+		chown -R clamav: "$dir"
+		runuser -u clamav -- test -w "$dir" ||
+		    { harness_log "user clamav cannot reach $dir: its parents must be traversable (chmod o+x)"; return 1; }
+	fi
+
+	t0=$(date +%s%N)
+	if [[ $- != *m* ]] && command -v setsid >/dev/null 2>&1; then
+		setsid "$clamd" -c "$dir/clamd.conf" </dev/null >>"$dir/clamd.out" 2>&1 &
+	else
+		"$clamd" -c "$dir/clamd.conf" </dev/null >>"$dir/clamd.out" 2>&1 &
+	fi
+	HARNESS_CLAMD_PID=$!
+	HARNESS_BG_PIDS+=("$HARNESS_CLAMD_PID")
+	tool=${COLMENA_TEST_BUILDDIR:-${HARNESS_BUILDDIR:-/nonexistent}}/tests/integration/clamscan_tool
+	for i in $(seq 1 "$((${HARNESS_CLAMD_TIMEOUT:-60} * 10))"); do
+		harness_alive "$HARNESS_CLAMD_PID" || break
+		if [ -S "$dir/clamd.sock" ]; then
+			if [ ! -x "$tool" ] ||
+			    "$tool" ping "$dir/clamd.sock" 2 >/dev/null 2>&1; then
+				export COLMENA_TEST_CLAMD=$dir/clamd.sock
+				export HARNESS_CLAMD_EICAR=$dir/eicar.com
+				export HARNESS_CLAMD_PID
+				harness_log "clamd on $COLMENA_TEST_CLAMD (pid $HARNESS_CLAMD_PID, up in $((($(date +%s%N) - t0) / 1000000)) ms)"
+				return 0
+			fi
+		fi
+		sleep 0.1
+	done
+	harness_log "clamd did not come up on $dir/clamd.sock; $dir/clamd.log:"
+	tail -n 30 "$dir/clamd.log" "$dir/clamd.out" >&2 2>/dev/null
+	harness_clamd_stop
+	return 1
+}
+
+# Stop the clamd harness_clamd_start started: SIGTERM to its pid, then
+# SIGKILL after HARNESS_STOP_TIMEOUT (10 s), and wait for it.
+harness_clamd_stop()
+{
+	local pid=${HARNESS_CLAMD_PID:-} i p rest=()
+
+	[ -n "$pid" ] || return 0
+	HARNESS_CLAMD_PID=
+	for p in "${HARNESS_BG_PIDS[@]}"; do
+		[ "$p" = "$pid" ] || rest+=("$p")
+	done
+	HARNESS_BG_PIDS=("${rest[@]}")
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 1 "$((${HARNESS_STOP_TIMEOUT:-10} * 10))"); do
+		harness_alive "$pid" || break
+		sleep 0.1
+	done
+	if harness_alive "$pid"; then
+		harness_log "clamd $pid ignored SIGTERM; killing it"
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+# harness_swift_start DIR: start OpenStack Swift with its S3 API on free
+# 127.0.0.1 ports, everything (rings of one replica, a plain directory as
+# the device, configs, logs) in DIR: account, container and object servers,
+# memcached (tempauth keeps nothing without it) and a proxy whose pipeline
+# has s3api (location us-east-1) before tempauth (user test:tester, key
+# "testing"), so S3 signatures are checked for real. Installs the Debian
+# packages through harness_deps when missing. As root every process runs as
+# user swift. Waits up to HARNESS_SWIFT_TIMEOUT s (30) for the proxy's
+# /healthcheck and the servers' ports. Exports COLMENA_TEST_S3_ENDPOINT,
+# COLMENA_TEST_S3_REGION, COLMENA_TEST_S3_ACCESS_KEY (tempauth's
+# "account:user") and COLMENA_TEST_S3_SECRET_KEY; returns 1 (what started
+# stopped, the logs printed) if Swift does not come up. Stop it with
+# harness_swift_stop (harness_cleanup's SIGTERM to HARNESS_BG_PIDS is the
+# fallback).
+HARNESS_SWIFT_PIDS=()
+
+harness_swift_start()
+{
+	local dir=$1 user run=() n p i code up ports=() out t0
+	local names=(account container object proxy memcached)
+
+	harness_deps swift swift-proxy swift-account swift-container \
+	    swift-object memcached
+	[ ${#HARNESS_SWIFT_PIDS[@]} -eq 0 ] ||
+	    { harness_log "Swift already started"; return 1; }
+	# The servers read the hash path prefix and the storage policies from
+	# here, whatever swift_dir says; the swift package installs it.
+	[ -r /etc/swift/swift.conf ] ||
+	    { harness_log "no /etc/swift/swift.conf (apt-get install swift)"; return 1; }
+	mkdir -p "$dir/devices/d1" "$dir/log" || { harness_log "cannot create $dir"; return 1; }
+	dir=$(cd "$dir" && pwd)
+	if [ "$(id -u)" -eq 0 ]; then
+		id swift >/dev/null 2>&1 ||
+		    { harness_log "no swift user (apt-get install swift)"; return 1; }
+		user=swift
+		run=(setpriv --reuid=swift --regid=swift --init-groups)
+	else
+		user=$(id -un)
+	fi
+	for n in "${names[@]}"; do
+		for i in 1 2 3 4 5; do
+			p=$(harness_free_port) || return 1
+			case " ${ports[*]} " in *" $p "*) continue ;; esac
+			break
+		done
+		ports+=("$p")
+	done
+
+	for i in 0 1 2; do
+		n=${names[$i]}
+		out=$(cd "$dir" && rm -f "$n.builder" "$n.ring.gz" &&
+		    swift-ring-builder "$n.builder" create 10 1 1 &&
+		    swift-ring-builder "$n.builder" add \
+		    "r1z1-127.0.0.1:${ports[$i]}/d1" 100 &&
+		    swift-ring-builder "$n.builder" rebalance 2>&1) ||
+		    { printf '%s\n' "$out" >&2; harness_log "swift-ring-builder $n failed"; return 1; }
+		cat >"$dir/$n-server.conf" <<EOC || { harness_log "cannot write $dir/$n-server.conf"; return 1; }
+# written by tests/lib/harness.sh
+[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = ${ports[$i]}
+workers = 0
+user = $user
+swift_dir = $dir
+devices = $dir/devices
+mount_check = false
+disable_fallocate = true
+# Logs go to stderr (-v); the syslog copy to the discard port.
+log_udp_host = 127.0.0.1
+log_udp_port = 9
+
+[pipeline:main]
+pipeline = $n-server
+
+[app:$n-server]
+use = egg:swift#$n
+EOC
+	done
+	cat >"$dir/proxy-server.conf" <<EOC || { harness_log "cannot write $dir/proxy-server.conf"; return 1; }
+# written by tests/lib/harness.sh
+[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = ${ports[3]}
+workers = 0
+user = $user
+swift_dir = $dir
+log_udp_host = 127.0.0.1
+log_udp_port = 9
+
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo versioned_writes proxy-logging proxy-server
+
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+
+[filter:s3api]
+use = egg:swift#s3api
+location = us-east-1
+
+[filter:tempauth]
+use = egg:swift#tempauth
+user_test_tester = testing .admin
+
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = 127.0.0.1:${ports[4]}
+
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
+[filter:versioned_writes]
+use = egg:swift#versioned_writes
+EOC
+	if [ "$(id -u)" -eq 0 ]; then
+		chown -R swift: "$dir"
+		"${run[@]}" test -w "$dir" ||
+		    { harness_log "user swift cannot reach $dir: its parents must be traversable (chmod o+x)"; return 1; }
+	fi
+
+	t0=$(date +%s%N)
+	for i in 0 1 2 3 4; do
+		n=${names[$i]}
+		if [ "$n" = memcached ]; then
+			set -- memcached -l 127.0.0.1 -p "${ports[4]}" -U 0 -m 16 -t 1
+		else
+			set -- "swift-$n-server" "$dir/$n-server.conf" -v
+		fi
+		# Own session, as lighttpd's: without job control setsid execs.
+		if [[ $- != *m* ]] && command -v setsid >/dev/null 2>&1; then
+			setsid "${run[@]}" "$@" </dev/null >"$dir/log/$n.log" 2>&1 &
+		else
+			"${run[@]}" "$@" </dev/null >"$dir/log/$n.log" 2>&1 &
+		fi
+		HARNESS_SWIFT_PIDS+=("$!")
+		HARNESS_BG_PIDS+=("$!")
+	done
+	for i in $(seq 1 "$((${HARNESS_SWIFT_TIMEOUT:-30} * 10))"); do
+		up=1
+		for p in "${HARNESS_SWIFT_PIDS[@]}"; do
+			harness_alive "$p" || { up=dead; break; }
+		done
+		[ "$up" = dead ] && break
+		for p in "${ports[@]:0:3}"; do
+			harness_port_answers "$p" || up=0
+		done
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+		    "http://127.0.0.1:${ports[3]}/healthcheck" 2>/dev/null)
+		if [ "$up" = 1 ] && [ "$code" = 200 ]; then
+			export COLMENA_TEST_S3_ENDPOINT=http://127.0.0.1:${ports[3]}
+			export COLMENA_TEST_S3_REGION=us-east-1
+			export COLMENA_TEST_S3_ACCESS_KEY=test:tester
+			export COLMENA_TEST_S3_SECRET_KEY=testing
+			harness_log "Swift S3 API on $COLMENA_TEST_S3_ENDPOINT (pids ${HARNESS_SWIFT_PIDS[*]}, up in $((($(date +%s%N) - t0) / 1000000)) ms, logs $dir/log)"
+			return 0
+		fi
+		sleep 0.1
+	done
+	harness_log "Swift did not come up (proxy /healthcheck: $code); logs in $dir/log:"
+	for n in "${names[@]}"; do
+		echo "--- $n" >&2
+		tail -n 20 "$dir/log/$n.log" >&2
+	done
+	harness_swift_stop
+	return 1
+}
+
+# Stop what harness_swift_start started: SIGTERM to each pid, SIGKILL to
+# any left after HARNESS_STOP_TIMEOUT (10 s), and wait for them all.
+harness_swift_stop()
+{
+	local p q i left rest=()
+
+	[ ${#HARNESS_SWIFT_PIDS[@]} -gt 0 ] || return 0
+	for p in "${HARNESS_BG_PIDS[@]}"; do
+		for q in "${HARNESS_SWIFT_PIDS[@]}"; do
+			[ "$p" = "$q" ] && continue 2
+		done
+		rest+=("$p")
+	done
+	HARNESS_BG_PIDS=("${rest[@]}")
+	for p in "${HARNESS_SWIFT_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for i in $(seq 1 "$((${HARNESS_STOP_TIMEOUT:-10} * 10))"); do
+		left=
+		for p in "${HARNESS_SWIFT_PIDS[@]}"; do
+			harness_alive "$p" && left="$left $p"
+		done
+		[ -z "$left" ] && break
+		sleep 0.1
+	done
+	for p in $left; do
+		harness_log "Swift process $p ignored SIGTERM; killing it"
+		kill -KILL "$p" 2>/dev/null
+	done
+	for p in "${HARNESS_SWIFT_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	HARNESS_SWIFT_PIDS=()
+	return 0
 }

@@ -1,0 +1,272 @@
+/*
+ * download_serve.c: how the download program hands a file over (the web
+ * server's X-Sendfile for plain local files, a presigned S3 URL), the HTML
+ * pages buyers see when a link cannot be used, and fresh links emailed to
+ * the order's address from those pages.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "arena.h"
+#include "buf.h"
+#include "conf.h"
+#include "crypto.h"
+#include "db.h"
+#include "download.h"
+#include "fcrypt.h"
+#include "fname.h"
+#include "localstore.h"
+#include "log.h"
+#include "req.h"
+#include "s3.h"
+#include "str.h"
+#include "tmpl.h"
+#include "valid.h"
+
+#define RESEND_PER_MINUTE	5	/* per address: each may send mail */
+#define RESEND_LINKS_MAX	20	/* fresh links one request may issue */
+#define PAGE_MAX		(64 * 1024)
+
+static struct localstore_conf	 store;
+static bool			 store_ok;
+static struct s3		*s3;
+static bool			 pages_ok;
+
+/* What each outcome tells the buyer. */
+static const struct outcome_text {
+	const char	*outcome;
+	const char	*title;
+	const char	*message;
+	bool		 form;		/* offer a fresh link by email */
+} texts[] = {
+	{ "unknown", "Link not found", "This download link is not valid. "
+	    "Check that it was copied whole from your email, or use the "
+	    "newest email from the store.", false },
+	{ "expired", "Link expired", "This download link has expired.",
+	    true },
+	{ "used_up", "No downloads left", "This download link has been used "
+	    "as many times as it allows.", true },
+	{ "revoked", "Link withdrawn", "This download link was withdrawn, "
+	    "for example after a refund or a payment dispute.", true },
+	{ "unpaid", "Order not paid", "The order for this link has not been "
+	    "paid (or its payment was reversed).", true },
+	{ "no_file", "File not available", "The store has not attached the "
+	    "file to this product yet.", true },
+	{ "resent", "Check your email", "If that is the address of the order, "
+	    "and the order is paid, fresh links are on their way to it.",
+	    false },
+};
+
+void
+dlserve_setup(void)
+{
+	struct s3_conf	 sc;
+	char		 err[512];
+
+	if (localstore_conf_load(&store, err, sizeof(err)) == -1)
+		log_warnx("file storage: %s: local files cannot be served", err);
+	else
+		store_ok = true;
+	if (*conf_get(CONF_S3_BUCKET) != '\0') {
+		s3_conf_init(&sc);
+		s3_conf_load(&sc);
+		s3 = s3_new(&sc);
+	}
+	if (tmpl_load_dir(conf_get(CONF_TEMPLATE_DIR), err, sizeof(err)) == -1)
+		log_errx("templates: %s", err);
+	else
+		pages_ok = true;
+}
+
+void
+dlserve_teardown(void)
+{
+	localstore_conf_clear(&store);
+	s3_free(s3);
+	s3 = NULL;
+	tmpl_free();
+}
+
+int
+dlserve_open(const char *key)
+{
+	return store_ok ? localstore_open(store.root, key) : -1;
+}
+
+const struct fcrypt_keys *
+dlserve_keys(void)
+{
+	return &store.keys;
+}
+
+const char *
+dlserve_disposition(struct arena *a, const char *name)
+{
+	return fname_disposition(a, name, "attachment");
+}
+
+/*
+ * Let the web server send a plain local file (lighttpd's fastcgi
+ * "x-sendfile", Apache's mod_xsendfile): the program is free at once, and
+ * the server answers Range and HEAD itself.
+ */
+int
+dlserve_sendfile(struct req *r, const char *key)
+{
+	char	 path[LOCALSTORE_PATH_MAX];
+
+	if (!store_ok || localstore_path(path, sizeof(path), store.root,
+	    key) == -1) {
+		log_errx("download: no path for %s", key);
+		return -1;
+	}
+	req_set_header(r, "X-Sendfile", arena_strdup(r->arena, path));
+	return req_stream_begin(r, 200, -1);
+}
+
+/*
+ * S3: a redirect to a presigned URL valid s3_presign_ttl seconds, naming
+ * the file and its type.
+ */
+void
+dlserve_redirect_s3(struct req *r, const char *key, const char *name,
+    const char *type)
+{
+	char	*url;
+
+	if (s3 == NULL || (url = s3_presign_get(s3, r->arena, key,
+	    (long)conf_int(CONF_S3_PRESIGN_TTL), name, type,
+	    time(NULL))) == NULL) {
+		log_errx("download: no presigned URL for %s%s%s", key,
+		    s3 != NULL ? ": " : " (S3 is not configured)",
+		    s3 != NULL ? s3_error(s3) : "");
+		req_fail(r, ERR_INTERNAL, NULL);
+		return;
+	}
+	req_set_header(r, "Location", url);
+	req_empty(r, 302);
+}
+
+/*
+ * The page for outcome (see texts[]), from templates/download.html.
+ */
+int
+dlserve_page(struct req *r, int status, const char *outcome,
+    const char *token, const char *expires)
+{
+	struct tmpl_val		*v;
+	struct buf		 b;
+	const struct outcome_text *t = &texts[0];
+	char			 err[256];
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < nitems(texts); i++)
+		if (strcmp(texts[i].outcome, outcome) == 0)
+			t = &texts[i];
+	if (!pages_ok)
+		return -1;
+	v = tmpl_obj_new(r->arena);
+	tmpl_set_str(v, "title", t->title);
+	tmpl_set_str(v, "message", t->message);
+	tmpl_set_str(v, "outcome", t->outcome);
+	tmpl_set_bool(v, "form", t->form && token != NULL);
+	tmpl_set_str(v, "action", token != NULL ?
+	    arena_printf(r->arena, "/download/%s/resend", token) : "");
+	tmpl_set_str(v, "expires", expires != NULL ? expires : "");
+	buf_init(&b, PAGE_MAX);
+	rc = tmpl_render(&b, "download.html", v, err, sizeof(err));
+	if (rc == -1)
+		log_errx("download page: %s", err);
+	else {
+		req_nocache(r);
+		req_set_header(r, "Content-Type", "text/html; charset=utf-8");
+		req_set_header(r, "Content-Security-Policy",
+		    "default-src 'none'; style-src 'unsafe-inline'; "
+		    "form-action 'self'; frame-ancestors 'none'");
+		buf_reset(r->body);
+		buf_add(r->body, b.data, b.len);
+		r->status = status;
+	}
+	buf_clear(&b);
+	return rc;
+}
+
+static const char resend_sql[] =
+    "SELECT download_resend($1, $2, string_to_array($3, ' '), $4)";
+
+/*
+ * The email=... of the page's form, from an urlencoded body. NULL if
+ * missing or not an address.
+ */
+static const char *
+resend_email(struct req *r)
+{
+	const char	*body, *p, *amp;
+	char		*v;
+	size_t		 len, n;
+
+	if (req_body(r, 4096, &body, &len) != ERR_OK)
+		return NULL;
+	for (p = body; p < body + len; p = amp + 1) {
+		amp = memchr(p, '&', (size_t)(body + len - p));
+		if (amp == NULL)
+			amp = body + len;
+		if ((size_t)(amp - p) > 6 && strncmp(p, "email=", 6) == 0) {
+			v = arena_strndup(r->arena, p + 6, (size_t)(amp - p - 6));
+			n = str_pct_decode(v, strlen(v), true);
+			if (memchr(v, '\0', n) != NULL || !valid_email(v, n))
+				return NULL;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * POST /download/{token}/resend: issue fresh links for the order of the
+ * link when email is its address and it is paid, and queue them in the
+ * outbox; the answer never says which happened. Returns 0 (the caller
+ * shows the "resent" page), or -1 having answered.
+ */
+int
+dlserve_resend(struct req *r, const char *token)
+{
+	struct buf	 raw;
+	struct dbq	 one;
+	const char	*prm[4], *email;
+	size_t		 i;
+	enum err	 rc;
+
+	if (app_limit(r, "resend", r->client_addr != NULL ?
+	    r->client_addr : "-", RESEND_PER_MINUTE) == -1)
+		return -1;
+	if ((email = resend_email(r)) == NULL) {
+		/* Not an address: the same page, nothing sent. */
+		return 0;
+	}
+	/* Fresh tokens made here; the database uses as many as it needs. */
+	buf_init(&raw, RESEND_LINKS_MAX * 48);
+	for (i = 0; i < RESEND_LINKS_MAX; i++) {
+		if (i > 0)
+			buf_putc(&raw, ' ');
+		buf_puts(&raw, crypto_token(r->arena, 32));
+	}
+	prm[0] = crypto_sha256_hex(r->arena, token, strlen(token));
+	prm[1] = email;
+	prm[2] = arena_strdup(r->arena, raw.data);
+	prm[3] = conf_get(CONF_PUBLIC_URL);
+	buf_clear(&raw);
+	one = (struct dbq){ resend_sql, 4, prm };
+	if ((rc = db_run(r->db, r->arena, &one, 1, NULL, false)) != ERR_OK) {
+		req_fail(r, rc, NULL);
+		return -1;
+	}
+	return 0;
+}
