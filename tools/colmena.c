@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "localstore.h"
 #include "log.h"
 #include "migrate.h"
 #include "password.h"
@@ -35,7 +36,8 @@ usage(void)
 	    "       colmena user-create --store SLUG --email EMAIL --role owner|admin|editor\n"
 	    "                           (password from $COLMENA_PASSWORD or the first line of stdin)\n"
 	    "       colmena seed-demo [--stores N] [--products N]\n"
-	    "       colmena cleanup     (cron, hourly: ended sessions, used links, old lockouts)\n"
+	    "       colmena cleanup     (cron, hourly: ended sessions, used links, old lockouts,\n"
+	    "                            uploads left in the storage's temp/ for a day)\n"
 	    "Configuration: $COLMENA_CONFIG (default %s) and COLMENA_* variables.\n",
 	    COLMENA_CONFFILE);
 	exit(2);
@@ -78,7 +80,7 @@ cmd_cleanup(struct db *db, struct arena *a, int argc, char *argv[])
 	};
 	struct dbq		 q[3];
 	struct pg_result	*res[3];
-	size_t			 i;
+	size_t			 i, swept = 0;
 
 	(void)argv;
 	if (argc != 1)
@@ -91,6 +93,16 @@ cmd_cleanup(struct db *db, struct arena *a, int argc, char *argv[])
 	}
 	for (i = 0; i < nitems(sql); i++)
 		printf("deleted %s %s\n", db_cmd_tuples(res[i]), what[i]);
+	/* Uploads interrupted or refused leave files in temp/: a day old goes. */
+	if (access(conf_get(CONF_STORAGE_ROOT), F_OK) == 0) {
+		if (localstore_temp_sweep(conf_get(CONF_STORAGE_ROOT), 86400,
+		    &swept) != ERR_OK) {
+			fprintf(stderr, "colmena: cleaning %s/temp failed (see above)\n",
+			    conf_get(CONF_STORAGE_ROOT));
+			return 1;
+		}
+		printf("deleted %zu temporary uploads older than a day\n", swept);
+	}
 	return 0;
 }
 

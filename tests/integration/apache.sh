@@ -37,8 +37,9 @@ cleanup()
 trap cleanup EXIT
 
 modules=/usr/lib/apache2/modules
-if ! command -v apache2 >/dev/null || [ ! -f "$modules/mod_fcgid.so" ]; then
-	echo "FAIL: apache2 and libapache2-mod-fcgid are not installed"
+if ! command -v apache2 >/dev/null || [ ! -f "$modules/mod_fcgid.so" ] ||
+    [ ! -f "$modules/mod_xsendfile.so" ]; then
+	echo "FAIL: apache2, libapache2-mod-fcgid and libapache2-mod-xsendfile are not installed"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
@@ -51,9 +52,10 @@ printf 'db_url = %s\ndb_prepare = 0\ncache_ttl = 0\n' "$COLMENA_TEST_DB_URL" \
     >"$tmp/colmena.conf"
 printf '%s\n' 'jwt_secret = apache-suite-jwt-secret-0123456789abcdef' \
     "ratelimit_file = $tmp/fcgid/ratelimit" 'ratelimit_public = 100000' \
-    'ratelimit_admin = 100000' >>"$tmp/colmena.conf"
+    'ratelimit_admin = 100000' "storage_root = $tmp/fcgid/files" \
+    "template_dir = $COLMENA_TEST_SRCDIR/templates" >>"$tmp/colmena.conf"
 chmod 644 "$tmp/colmena.conf"
-mkdir -p "$tmp/fcgid" && chown www-data "$tmp/fcgid"
+mkdir -p "$tmp/fcgid/files" && chown -R www-data "$tmp/fcgid"
 port=$(harness_free_port) || exit 1
 cat >"$tmp/httpd.conf" <<CONF
 ServerRoot /etc/apache2
@@ -68,6 +70,7 @@ LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule alias_module $modules/mod_alias.so
 LoadModule mime_module $modules/mod_mime.so
 LoadModule fcgid_module $modules/mod_fcgid.so
+LoadModule xsendfile_module $modules/mod_xsendfile.so
 TypesConfig /etc/mime.types
 FcgidIPCDir $tmp/fcgid
 FcgidProcessTableFile $tmp/fcgid/shm
@@ -75,6 +78,7 @@ ServerName localhost
 Define COLMENA_CGIBIN $build/cgi-bin
 Define COLMENA_HTDOCS $COLMENA_TEST_SRCDIR/htdocs
 Define COLMENA_CONFIG $tmp/colmena.conf
+Define COLMENA_FILES $tmp/fcgid/files
 Include $COLMENA_TEST_SRCDIR/conf/apache.conf
 CONF
 apache2 -f "$tmp/httpd.conf" -DFOREGROUND </dev/null >>"$tmp/error.log" 2>&1 &
@@ -165,6 +169,39 @@ fetch /api/v1/admin/me
 [ "$code" = 401 ] && grep -qi '^www-authenticate: Bearer' <<<"$headers"
 check "no credential: 401 with WWW-Authenticate" $? "$code $headers"
 
+# A product file uploaded through Apache, then downloaded: mod_xsendfile
+# sends it (XSendFilePath is the storage root), Range included.
+fetch "/api/v1/admin/auth/token" -H 'Content-Type: application/json' \
+    -d '{"email":"owner@demo.test","password":"Colmena-demo-1"}'
+otoken=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$body")
+fetch "/api/v1/admin/products?limit=1" -H "Authorization: Bearer $otoken"
+product=$(grep -o '"id":"[0-9a-f-]*"' <<<"$body" | head -n 1 | cut -d'"' -f4)
+printf '%%PDF-1.4\n%% apache suite %s\n%%%%EOF\n' "$(date +%s%N)" >"$tmp/up.pdf"
+fetch "/api/v1/admin/products/$product/file" -H "Authorization: Bearer $otoken" \
+    -F "file=@$tmp/up.pdf;filename=Apache file.pdf"
+[ "$code" = 201 ] && [[ $body == *'"storage":"local"'* ]]
+check "upload through Apache" $? "$code ${body:0:300}"
+raw=apacheSuiteToken$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n' | head -c 27)
+psql_bin=$(command -v psql || ls -d /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
+"$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "${COLMENA_TEST_DB_OWNER_URL:?}" >/dev/null <<SQL
+BEGIN;
+SELECT set_config('app.store_id', (SELECT id::text FROM stores WHERE slug = 'demo'), true);
+INSERT INTO orders (id, store_id, customer_email, status, currency)
+VALUES ('a9a9a9a9-0000-4000-8000-000000000001', current_store_id(), 'apache@buyer.test', 'paid', 'USD');
+INSERT INTO download_tokens (store_id, order_id, product_id, token_hash, expires_at, max_downloads, file_id)
+SELECT current_store_id(), 'a9a9a9a9-0000-4000-8000-000000000001', id, sha256('$raw'),
+       now() + interval '1 day', 5, file_id FROM products WHERE id = '$product';
+COMMIT;
+SQL
+rm -f "$tmp/down.pdf"
+code=$(curl -s -o "$tmp/down.pdf" -D "$tmp/h" -w '%{http_code}' "$base/download/$raw")
+[ "$code" = 200 ] && cmp -s "$tmp/up.pdf" "$tmp/down.pdf" &&
+    grep -qi '^content-disposition: attachment; filename="Apache file.pdf"' "$tmp/h"
+check "download through mod_xsendfile" $? "$code $(tr -d '\r' <"$tmp/h")"
+code=$(curl -s -o "$tmp/part" -D "$tmp/h" -w '%{http_code}' -H 'Range: bytes=0-3' "$base/download/$raw")
+[ "$code" = 206 ] && [ "$(cat "$tmp/part")" = "%PDF" ]
+check "a range through mod_xsendfile" $? "$code $(cat "$tmp/part")"
+
 fetch /openapi.json
 [ "$code" = 200 ] && [[ $body == *'"openapi"'* ]]
 check "static files from htdocs" $? "$code"
@@ -184,8 +221,8 @@ check "Apache stops" $? "still running"
 apache_pid=
 sleep 0.5
 # Apache's programs run as www-data (the harness's lighttpd ones as root).
-! pgrep -u www-data -f "^$build/cgi-bin/(products|admin)" >/dev/null
-check "the programs stop with Apache" $? "$(pgrep -u www-data -af "$build/cgi-bin/(products|admin)")"
+! pgrep -u www-data -f "^$build/cgi-bin/(products|admin|download)" >/dev/null
+check "the programs stop with Apache" $? "$(pgrep -u www-data -af "$build/cgi-bin/(products|admin|download)")"
 ! grep -E 'AddressSanitizer|LeakSanitizer|runtime error' "$tmp/error.log"
 check "no sanitizer report in Apache's error log" $? "see above"
 grep -q 'stopping after' "$tmp/error.log"

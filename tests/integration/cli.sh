@@ -73,5 +73,31 @@ out=$(COLMENA_PASSWORD='Other-pass-2' "$colmena" user-create --store fx \
 [ $? -eq 0 ] && [[ $out == *"password is unchanged"* ]]
 check "same person joins a second store" $? "$out"
 
+# cleanup (cron): an ended session goes, a live one stays; uploads left in
+# the storage's temp/ for more than a day go, a fresh one stays.
+psql_bin=$(command -v psql || ls -d /usr/lib/postgresql/*/bin/psql | sort -V | tail -n 1)
+owner=${COLMENA_TEST_DB_OWNER_URL:?}
+"$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$owner" >/dev/null <<'SQL'
+INSERT INTO sessions (user_id, store_id, token_hash, csrf_token, expires_at)
+SELECT u.id, su.store_id, sha256(convert_to('cli-ended-' || u.id, 'UTF8')), 'x', now() - interval '1 minute'
+  FROM users u JOIN store_users su ON su.user_id = u.id WHERE u.email = 'owner@demo.test' LIMIT 1;
+INSERT INTO sessions (user_id, store_id, token_hash, csrf_token, expires_at)
+SELECT u.id, su.store_id, sha256(convert_to('cli-live-' || u.id, 'UTF8')), 'x', now() + interval '1 hour'
+  FROM users u JOIN store_users su ON su.user_id = u.id WHERE u.email = 'owner@demo.test' LIMIT 1;
+SQL
+tmpdir=${COLMENA_FILES:?}/temp
+mkdir -p "$tmpdir"
+echo old >"$tmpdir/cli-old-upload" && touch -d '2 days ago' "$tmpdir/cli-old-upload"
+echo new >"$tmpdir/cli-new-upload"
+out=$("$colmena" cleanup 2>&1)
+rc=$?
+left=$("$psql_bin" -X -q -t -A -d "$owner" -c "SELECT count(*) FILTER (WHERE token_hash = sha256(convert_to('cli-ended-' || user_id, 'UTF8'))) || ' ' || count(*) FILTER (WHERE token_hash = sha256(convert_to('cli-live-' || user_id, 'UTF8'))) FROM sessions")
+[ $rc -eq 0 ] && [ "$left" = "0 1" ] && [[ $out == *"ended sessions"* ]]
+check "cleanup deletes ended sessions only" $? "exit $rc, ended/live left: $left, $out"
+[ ! -e "$tmpdir/cli-old-upload" ] && [ -e "$tmpdir/cli-new-upload" ] &&
+    [[ $out == *"temporary uploads"* ]]
+check "cleanup deletes day-old uploads in temp/ only" $? "$(ls -l "$tmpdir") $out"
+rm -f "$tmpdir/cli-new-upload"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
