@@ -51,6 +51,9 @@ int		 admin_password_policy(struct req *, const char *field,
 
 /* admin_files.c */
 void	 admin_products_file(struct req *);
+void	 admin_products_file_notify(struct req *);
+void	 admin_products_image_add(struct req *);
+void	 admin_products_image_delete(struct req *);
 void	 admin_files_teardown(void);
 
 /* admin_auth.c */

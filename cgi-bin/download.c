@@ -37,12 +37,21 @@
 
 static void	download_get(struct req *);
 static void	download_resend(struct req *);
+static void	download_media(struct req *);
 
 static const struct route routes[] = {
 	{ METHOD_GET, "/api/health", app_health, NULL },
 	{ METHOD_GET, "/download/{token}", download_get, NULL },
 	{ METHOD_POST, "/download/{token}/resend", download_resend, NULL },
+	{ METHOD_GET, "/media/{store}/{file}", download_media, NULL },
 };
+
+static const char media_sql[] =
+    "SELECT set_config('app.store_id', $1::uuid::text, true),"
+    " (SELECT storage_key FROM product_images WHERE store_id = $1::uuid"
+    "  AND sha256 = $2 LIMIT 1),"
+    " (SELECT backend FROM product_images WHERE store_id = $1::uuid"
+    "  AND sha256 = $2 LIMIT 1)";
 
 static const char take_sql[] =
     "WITH d AS (SELECT * FROM download_take($1, decode($2, 'hex'),"
@@ -186,6 +195,9 @@ download_get(struct req *r)
 	enum err		 rc;
 	int			 status;
 
+	if (app_limit(r, "public", r->client_addr != NULL ? r->client_addr : "-",
+	    conf_int(CONF_RATELIMIT_PUBLIC)) == -1)
+		return;
 	if (!token_ok(token)) {
 		download_page(r, 404, "unknown", NULL, NULL);
 		return;
@@ -224,8 +236,8 @@ download_get(struct req *r)
 	g.outcome = db_val(res, 0, 0);
 	if (strcmp(g.outcome, "served") != 0 && strcmp(g.outcome, "repeat") != 0) {
 		download_page(r, strcmp(g.outcome, "no_file") == 0 ? 404 : 410,
-		    g.outcome, token, db_isnull(res, 0, 11) ? NULL :
-		    db_val(res, 0, 11));
+		    g.outcome, token, strcmp(g.outcome, "expired") == 0 &&
+		    !db_isnull(res, 0, 11) ? db_val(res, 0, 11) : NULL);
 		return;
 	}
 	g.store_id = db_val(res, 0, 1);
@@ -296,6 +308,9 @@ download_resend(struct req *r)
 {
 	const char	*token = req_param(r, "token");
 
+	if (app_limit(r, "public", r->client_addr != NULL ? r->client_addr : "-",
+	    conf_int(CONF_RATELIMIT_PUBLIC)) == -1)
+		return;
 	if (!token_ok(token)) {
 		download_page(r, 404, "unknown", NULL, NULL);
 		return;
@@ -303,6 +318,61 @@ download_resend(struct req *r)
 	if (dlserve_resend(r, token) == -1)
 		return;
 	download_page(r, 200, "resent", token, NULL);
+}
+
+/*
+ * GET /media/{store}/{sha256}.{jpg|png|webp}: a product image. The name is
+ * its content's SHA-256, so the answer never changes: cached for a year,
+ * immutable. Not rate limited (a catalog page shows many).
+ */
+static void
+download_media(struct req *r)
+{
+	static const struct {
+		const char	*ext;
+		const char	*type;
+	} exts[] = {
+		{ "jpg", "image/jpeg" }, { "png", "image/png" },
+		{ "webp", "image/webp" },
+	};
+	struct pg_result	*res;
+	struct dbq		 one;
+	const char		*store = req_param(r, "store");
+	const char		*file = req_param(r, "file"), *prm[2], *dot;
+	const char		*type = NULL;
+	size_t			 i;
+	enum err		 rc;
+
+	dot = file != NULL ? strchr(file, '.') : NULL;
+	for (i = 0; dot != NULL && i < nitems(exts); i++)
+		if (strcmp(dot + 1, exts[i].ext) == 0)
+			type = exts[i].type;
+	if (store == NULL || !str_is_uuid(store) || type == NULL ||
+	    dot - file != 64 || strspn(file, "0123456789abcdef") != 64) {
+		req_fail(r, ERR_NOT_FOUND, "No such image.");
+		return;
+	}
+	prm[0] = store;
+	prm[1] = arena_strndup(r->arena, file, 64);
+	one = (struct dbq){ media_sql, 2, prm };
+	if ((rc = db_run(r->db, r->arena, &one, 1, &res, true)) != ERR_OK) {
+		req_fail(r, rc, NULL);
+		return;
+	}
+	if (db_isnull(res, 0, 1)) {
+		req_fail(r, ERR_NOT_FOUND, "No such image.");
+		return;
+	}
+	req_del_header(r, "Cache-Control");
+	req_set_header(r, "Cache-Control", "public, max-age=31536000, immutable");
+	req_set_header(r, "Content-Type", type);
+	req_set_header(r, "ETag", arena_printf(r->arena, "\"%s\"", prm[1]));
+	if (strcmp(db_val(res, 0, 2), "s3") == 0) {
+		dlserve_redirect_s3(r, db_val(res, 0, 1), file, type);
+		return;
+	}
+	if (dlserve_sendfile(r, db_val(res, 0, 1)) == -1)
+		req_fail(r, ERR_INTERNAL, NULL);
 }
 
 static void
@@ -317,8 +387,7 @@ main(int argc, char *argv[])
 {
 	static const struct app app = {
 		"download", routes, nitems(routes), NULL,
-		download_setup, dlserve_teardown, "public",
-		CONF_RATELIMIT_PUBLIC
+		download_setup, dlserve_teardown, NULL, CONF__MAX
 	};
 
 	return app_main(argc, argv, &app);

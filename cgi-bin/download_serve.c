@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "app.h"
 #include "arena.h"
@@ -112,6 +116,33 @@ dlserve_disposition(struct arena *a, const char *name)
 }
 
 /*
+ * Send a whole plain file from the program (no X-Sendfile in front).
+ */
+static int
+dlserve_stream_plain(struct req *r, const char *path)
+{
+	struct stat	 st;
+	char		 buf[65536];
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		log_errx("download: %s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (req_stream_begin(r, 200, (int64_t)st.st_size) == 0 &&
+	    r->method != METHOD_HEAD)
+		while ((n = read(fd, buf, sizeof(buf))) > 0 &&
+		    req_stream_write(r, buf, (size_t)n) == 0)
+			continue;
+	close(fd);
+	return 0;
+}
+
+/*
  * Let the web server send a plain local file (lighttpd's fastcgi
  * "x-sendfile", Apache's mod_xsendfile): the program is free at once, and
  * the server answers Range and HEAD itself.
@@ -126,8 +157,11 @@ dlserve_sendfile(struct req *r, const char *key)
 		log_errx("download: no path for %s", key);
 		return -1;
 	}
-	req_set_header(r, "X-Sendfile", arena_strdup(r->arena, path));
-	return req_stream_begin(r, 200, -1);
+	if (conf_int(CONF_DOWNLOAD_SENDFILE)) {
+		req_set_header(r, "X-Sendfile", arena_strdup(r->arena, path));
+		return req_stream_begin(r, 200, -1);
+	}
+	return dlserve_stream_plain(r, path);
 }
 
 /*

@@ -114,7 +114,7 @@ BEGIN
         last_client = CASE WHEN p_count THEN p_client ELSE d.last_client END
     WHERE d.id = t.id AND d.revoked_at IS NULL AND d.expires_at > now()
       AND d.file_id IS NOT NULL
-      AND (d.download_count < d.max_downloads OR NOT p_count
+      AND (d.download_count < d.max_downloads
            OR (d.last_client = p_client AND (d.last_counted_at > now() - make_interval(secs => p_window)
                OR (p_resume AND d.last_counted_at > now() - make_interval(secs => p_resume_window)))))
       AND EXISTS (SELECT 1 FROM orders x WHERE x.id = d.order_id
@@ -163,7 +163,9 @@ BEGIN
     IF NOT FOUND THEN RETURN 0; END IF;
     PERFORM set_config('app.store_id', t.store_id::text, true);
     PERFORM set_config('app.actor', 'buyer', true);
-    SELECT * INTO o FROM orders WHERE orders.id = t.order_id;
+    -- One request per order at a time: a second one waits here, then
+    -- finds the links already replaced.
+    SELECT * INTO o FROM orders WHERE orders.id = t.order_id FOR UPDATE;
     IF NOT FOUND OR lower(o.customer_email) <> lower(p_email)
         OR o.status NOT IN ('paid', 'partially_refunded') THEN
         RETURN 0;

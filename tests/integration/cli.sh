@@ -79,11 +79,11 @@ psql_bin=$(command -v psql || ls -d /usr/lib/postgresql/*/bin/psql | sort -V | t
 owner=${COLMENA_TEST_DB_OWNER_URL:?}
 "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$owner" >/dev/null <<'SQL'
 INSERT INTO sessions (user_id, store_id, token_hash, csrf_token, expires_at)
-SELECT u.id, su.store_id, sha256(convert_to('cli-ended-' || u.id, 'UTF8')), 'x', now() - interval '1 minute'
-  FROM users u JOIN store_users su ON su.user_id = u.id WHERE u.email = 'owner@demo.test' LIMIT 1;
+SELECT u.id, s.id, sha256(convert_to('cli-ended-' || u.id, 'UTF8')), 'x', now() - interval '1 minute'
+  FROM users u, stores s WHERE u.email = 'owner@demo.test' AND s.slug = 'demo';
 INSERT INTO sessions (user_id, store_id, token_hash, csrf_token, expires_at)
-SELECT u.id, su.store_id, sha256(convert_to('cli-live-' || u.id, 'UTF8')), 'x', now() + interval '1 hour'
-  FROM users u JOIN store_users su ON su.user_id = u.id WHERE u.email = 'owner@demo.test' LIMIT 1;
+SELECT u.id, s.id, sha256(convert_to('cli-live-' || u.id, 'UTF8')), 'x', now() + interval '1 hour'
+  FROM users u, stores s WHERE u.email = 'owner@demo.test' AND s.slug = 'demo';
 SQL
 tmpdir=${COLMENA_FILES:?}/temp
 mkdir -p "$tmpdir"
