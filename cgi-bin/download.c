@@ -213,9 +213,8 @@ download_get(struct req *r)
 	prm[0] = hex;
 	prm[1] = crypto_sha256_hex(r->arena, client, strlen(client));
 	prm[2] = r->method == METHOD_HEAD ? "false" : "true";
-	/* A resumed download: a range that does not start at the first byte. */
-	prm[3] = range != NULL && strncmp(range, "bytes=0-", 8) != 0 ?
-	    "true" : "false";
+	/* A resumed download: a byte range from a given byte past the first. */
+	prm[3] = range_resumes(range) ? "true" : "false";
 	prm[4] = arena_printf(r->arena, "%lld",
 	    (long long)conf_int(CONF_DOWNLOAD_REPEAT_WINDOW));
 	prm[5] = arena_printf(r->arena, "%d", RESUME_WINDOW);
@@ -368,6 +367,11 @@ download_media(struct req *r)
 	req_set_header(r, "Content-Type", type);
 	req_set_header(r, "ETag", arena_printf(r->arena, "\"%s\"", prm[1]));
 	if (strcmp(db_val(res, 0, 2), "s3") == 0) {
+		/* The redirect lives as long as half its presigned URL. */
+		req_del_header(r, "Cache-Control");
+		req_set_header(r, "Cache-Control", arena_printf(r->arena,
+		    "public, max-age=%lld",
+		    (long long)conf_int(CONF_S3_PRESIGN_TTL) / 2));
 		dlserve_redirect_s3(r, db_val(res, 0, 1), file, type);
 		return;
 	}

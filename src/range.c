@@ -75,3 +75,22 @@ range_parse(const char *header, int64_t size, int64_t *start, int64_t *end)
 	*end = b < 0 || b >= size ? size - 1 : b;
 	return RANGE_OK;
 }
+
+/*
+ * Does header continue a download: one byte range from an explicit first
+ * byte past 0 ("bytes=1000-" or "bytes=1000-1999")? Suffix ranges
+ * ("bytes=-500", which may cover the whole file), other units and
+ * anything range_parse() would ignore are not resumes.
+ */
+bool
+range_resumes(const char *header)
+{
+	int64_t	 start, end;
+
+	/* A size beyond any start makes range_parse() judge the form only. */
+	if (header == NULL || strncmp(header, "bytes=", 6) != 0 ||
+	    strchr(header + 6, '-') == header + 6 + strspn(header + 6, " "))
+		return false;
+	return range_parse(header, INT64_MAX, &start, &end) == RANGE_OK &&
+	    start > 0;
+}

@@ -6,6 +6,7 @@
 #ifndef COLMENA_RANGE_H
 #define COLMENA_RANGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum range_result {
@@ -16,5 +17,6 @@ enum range_result {
 
 enum range_result	 range_parse(const char *header, int64_t size,
 			    int64_t *start, int64_t *end);
+bool			 range_resumes(const char *header);
 
 #endif

@@ -29,7 +29,7 @@
 
 #define S3_RESP_MAX	(64 * 1024)	/* error and XML bodies we keep */
 #define S3_IO_CHUNK	(64 * 1024)
-#define S3_VALUE_MAX	200		/* content type, filename */
+#define S3_VALUE_MAX	255		/* content type, filename (fname.h: 255) */
 #define S3_DEFAULT_CONNECT_TIMEOUT 10
 #define S3_DEFAULT_TIMEOUT 600
 #define S3_DEFAULT_LOW_SPEED_TIME 60

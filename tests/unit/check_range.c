@@ -69,6 +69,22 @@ START_TEST(ranges_ignored)
 }
 END_TEST
 
+START_TEST(ranges_resume)
+{
+	ck_assert(range_resumes("bytes=1000-"));
+	ck_assert(range_resumes("bytes=1-1999"));
+	ck_assert(!range_resumes("bytes=0-"));
+	ck_assert(!range_resumes("bytes=0-99"));
+	ck_assert(!range_resumes("bytes=-999999999"));	/* suffix: may be all */
+	ck_assert(!range_resumes("bytes= -5"));
+	ck_assert(!range_resumes("lines=5-"));
+	ck_assert(!range_resumes("bytes=5-1,7-9"));
+	ck_assert(!range_resumes("bytes=9-3"));
+	ck_assert(!range_resumes(NULL));
+	ck_assert(!range_resumes("bytes=x-"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -80,6 +96,7 @@ main(void)
 	tcase_add_test(tc, ranges_ok);
 	tcase_add_test(tc, ranges_unsatisfiable);
 	tcase_add_test(tc, ranges_ignored);
+	tcase_add_test(tc, ranges_resume);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
