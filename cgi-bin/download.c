@@ -372,7 +372,8 @@ download_media(struct req *r)
 		req_set_header(r, "Cache-Control", arena_printf(r->arena,
 		    "public, max-age=%lld",
 		    (long long)conf_int(CONF_S3_PRESIGN_TTL) / 2));
-		dlserve_redirect_s3(r, db_val(res, 0, 1), file, type);
+		/* No file name: an image is shown, not saved. */
+		dlserve_redirect_s3(r, db_val(res, 0, 1), NULL, type);
 		return;
 	}
 	if (dlserve_sendfile(r, db_val(res, 0, 1)) == -1)
