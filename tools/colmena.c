@@ -35,7 +35,8 @@ usage(void)
 	    "                            [--origin URL]... [--support-email EMAIL]\n"
 	    "       colmena user-create --store SLUG --email EMAIL --role owner|admin|editor\n"
 	    "                           (password from $COLMENA_PASSWORD or the first line of stdin)\n"
-	    "       colmena seed-demo [--stores N] [--products N]\n"
+	    "       colmena seed-demo [--stores N] [--products N] [--demo-secret FILE]\n"
+	    "                         (FILE: the secret the demo order's links are made from)\n"
 	    "       colmena cleanup     (cron, hourly: ended sessions, used links, old lockouts,\n"
 	    "                            uploads left in the storage's temp/ for a day)\n"
 	    "Configuration: $COLMENA_CONFIG (default %s) and COLMENA_* variables.\n",
@@ -236,9 +237,10 @@ cmd_seed_demo(struct db *db, struct arena *a, int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "stores", required_argument, NULL, 's' },
 		{ "products", required_argument, NULL, 'p' },
+		{ "demo-secret", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*errstr;
+	const char	*errstr, *secret_file = NULL;
 	int64_t		 stores = 2, products = 300;
 	int		 ch;
 
@@ -260,13 +262,17 @@ cmd_seed_demo(struct db *db, struct arena *a, int argc, char *argv[])
 				return 1;
 			}
 			break;
+		case 'k':
+			secret_file = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc)
 		usage();
-	return seed_demo(db, a, (int)stores, (int)products) == -1 ? 1 : 0;
+	return seed_demo(db, a, (int)stores, (int)products, secret_file) ==
+	    -1 ? 1 : 0;
 }
 
 int
