@@ -5,6 +5,10 @@
  */
 #include "config.h"
 
+#include <sys/uio.h>
+
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -707,12 +711,81 @@ req_stream_begin(struct req *r, int status, int64_t length)
 }
 
 /*
+ * Write all of iov[0..n) to fd, across short writes.
+ */
+static int
+req_writev_all(int fd, struct iovec *iov, int n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = writev(fd, iov, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A large piece of a streamed body under FastCGI, written as FCGI_STDOUT
+ * records of up to 32 KiB straight to the web server's socket (libfcgi
+ * would cut it into 8 KiB records, a write each). libfcgi's own buffer is
+ * flushed first, so the records stay in order; it writes the end of the
+ * stream itself when the request finishes.
+ */
+static int
+req_fcgi_records(struct req *r, const char *p, size_t n)
+{
+	static const unsigned char	 zeros[8];
+	unsigned char			 hdr[8];
+	struct iovec			 iov[3];
+	size_t				 k, pad;
+	int				 id = r->fcgi->requestId;
+
+	if (FCGX_FFlush(r->fcgi->out) == -1 || r->fcgi->ipcFd < 0)
+		return -1;
+	while (n > 0) {
+		k = n > 32768 ? 32768 : n;
+		pad = (8 - k % 8) % 8;
+		hdr[0] = 1;			/* FCGI_VERSION_1 */
+		hdr[1] = 6;			/* FCGI_STDOUT */
+		hdr[2] = (unsigned char)(id >> 8);
+		hdr[3] = (unsigned char)id;
+		hdr[4] = (unsigned char)(k >> 8);
+		hdr[5] = (unsigned char)k;
+		hdr[6] = (unsigned char)pad;
+		hdr[7] = 0;
+		iov[0] = (struct iovec){ hdr, sizeof(hdr) };
+		iov[1] = (struct iovec){ (void *)p, k };
+		iov[2] = (struct iovec){ (void *)zeros, pad };
+		if (req_writev_all(r->fcgi->ipcFd, iov, pad > 0 ? 3 : 2) == -1)
+			return -1;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/*
  * Write n bytes of a streamed body. Returns 0, or -1 when the client has
  * gone (stop then: the answer cannot be replaced any more).
  */
 int
 req_stream_write(struct req *r, const void *p, size_t n)
 {
+	if (r->fcgi != NULL && n >= 16384)
+		return req_fcgi_records(r, p, n);
 	return req_out(r, p, n);
 }
 
