@@ -55,19 +55,21 @@ static const struct outcome_text {
 	{ "expired", "Link expired", "This download link has expired.",
 	    true },
 	{ "used_up", "No downloads left", "This download link has been used "
-	    "as many times as it allows. If you need the file again, reply to "
-	    "the email with your order and the store can issue a new link.",
-	    false },
+	    "as many times as it allows. Other links of the same order that "
+	    "have expired with downloads left can be sent to you again.",
+	    true },
 	{ "revoked", "Link withdrawn", "This download link was withdrawn, "
-	    "for example after a refund or a payment dispute. Contact the "
-	    "store if you think this is a mistake.", false },
+	    "for example after a refund or a payment dispute; contact the "
+	    "store if you think this is a mistake. Other links of the order "
+	    "that have expired can be sent to you again.", true },
 	{ "unpaid", "Order not paid", "The order for this link has not been "
 	    "paid (or its payment was reversed), so the file cannot be "
 	    "downloaded.", false },
 	{ "no_file", "File not available", "The store has not attached the "
 	    "file to this product yet. Try the link again later.", false },
 	{ "resent", "Check your email", "If that is the address of the order, "
-	    "and the order is paid, fresh links are on their way to it.",
+	    "and the order is paid with downloads left, fresh links are on "
+	    "their way to it.",
 	    false },
 };
 
