@@ -121,6 +121,18 @@ static const struct conf_def defs[CONF__MAX] = {
 	    "10", 0, 3600 },					/* CONF_DOWNLOAD_REPEAT_WINDOW */
 	{ "template_dir", "COLMENA_TEMPLATE_DIR", CONF_T_STRING,
 	    COLMENA_TEMPLATEDIR, 0, 0 },			/* CONF_TEMPLATE_DIR */
+	{ "smtp_url", "COLMENA_SMTP_URL", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_SMTP_URL */
+	{ "smtp_user", "COLMENA_SMTP_USER", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_SMTP_USER */
+	{ "smtp_password", "COLMENA_SMTP_PASSWORD", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_SMTP_PASSWORD */
+	{ "smtp_from", "COLMENA_SMTP_FROM", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_SMTP_FROM */
+	{ "smtp_starttls", "COLMENA_SMTP_STARTTLS", CONF_T_INT,
+	    "1", 0, 2 },					/* CONF_SMTP_STARTTLS */
+	{ "outbox_max_attempts", "COLMENA_OUTBOX_MAX_ATTEMPTS", CONF_T_INT,
+	    "8", 1, 100 },				/* CONF_OUTBOX_MAX_ATTEMPTS */
 };
 
 static char	*vals[CONF__MAX];
