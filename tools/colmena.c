@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "localstore.h"
 #include "log.h"
 #include "migrate.h"
+#include "outbox_send.h"
 #include "password.h"
 #include "seed.h"
 #include "str.h"
@@ -39,6 +41,11 @@ usage(void)
 	    "                         (FILE: the secret the demo order's links are made from)\n"
 	    "       colmena cleanup     (cron, hourly: ended sessions, used links, old lockouts,\n"
 	    "                            uploads left in the storage's temp/ for a day)\n"
+	    "       colmena outbox-deliver [--once]\n"
+	    "                         (send queued mail over smtp_url; --once: what is due,\n"
+	    "                          then exit (cron, every minute); else every 30 s until\n"
+	    "                          SIGTERM. Prints \"sent N, retry N, failed N\"; does\n"
+	    "                          nothing when smtp_url is empty)\n"
 	    "Configuration: $COLMENA_CONFIG (default %s) and COLMENA_* variables.\n",
 	    COLMENA_CONFFILE);
 	exit(2);
@@ -104,6 +111,61 @@ cmd_cleanup(struct db *db, struct arena *a, int argc, char *argv[])
 		}
 		printf("deleted %zu temporary uploads older than a day\n", swept);
 	}
+	return 0;
+}
+
+static volatile sig_atomic_t	outbox_stop;
+
+static void
+outbox_on_signal(int sig)
+{
+	(void)sig;
+	outbox_stop = 1;
+}
+
+/*
+ * outbox-deliver: send the outbox's due rows (src/outbox_send.c). With
+ * --once one pass, for cron; else a pass every 30 seconds until SIGINT or
+ * SIGTERM. Exits 0 without touching a row when smtp_url is empty.
+ */
+static int
+cmd_outbox_deliver(struct db *db, struct arena *a, int argc, char *argv[])
+{
+	struct outbox_stats	 st;
+	struct sigaction	 sa;
+	bool			 once = false;
+
+	if (argc == 2 && strcmp(argv[1], "--once") == 0)
+		once = true;
+	else if (argc != 1)
+		usage();
+	if (!outbox_send_enabled()) {
+		printf("outbox delivery is off (smtp_url is empty)\n");
+		return 0;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = outbox_on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (!once) {
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	do {
+		memset(&st, 0, sizeof(st));
+		if (outbox_send_due(db, a, &st) != ERR_OK) {
+			fprintf(stderr, "colmena: outbox delivery failed (see above)\n");
+			printf("sent %lu, retry %lu, failed %lu\n", st.sent,
+			    st.retry, st.failed);
+			return 1;
+		}
+		if (once || st.sent + st.retry + st.failed > 0) {
+			printf("sent %lu, retry %lu, failed %lu\n", st.sent,
+			    st.retry, st.failed);
+			fflush(stdout);
+		}
+		if (!once && !outbox_stop)
+			sleep(30);
+	} while (!once && !outbox_stop);
 	return 0;
 }
 
@@ -312,6 +374,8 @@ main(int argc, char *argv[])
 		rc = cmd_seed_demo(db, a, argc, argv);
 	else if (strcmp(cmd, "cleanup") == 0)
 		rc = cmd_cleanup(db, a, argc, argv);
+	else if (strcmp(cmd, "outbox-deliver") == 0)
+		rc = cmd_outbox_deliver(db, a, argc, argv);
 	else {
 		fprintf(stderr, "colmena: unknown command \"%s\"\n", cmd);
 		usage();

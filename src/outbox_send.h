@@ -1,0 +1,26 @@
+/*
+ * outbox_send.h: the delivery side of the outbox (DESIGN.md "Side
+ * effects"): claim due rows, send each over SMTP, record sent or failed.
+ * Run by `colmena outbox-deliver` from cron; safe to run concurrently.
+ */
+#ifndef COLMENA_OUTBOX_SEND_H
+#define COLMENA_OUTBOX_SEND_H
+
+#include <stdbool.h>
+
+#include "err.h"
+
+struct arena;
+struct db;
+
+struct outbox_stats {
+	unsigned long	 sent;
+	unsigned long	 retry;		/* failed, will be tried again */
+	unsigned long	 failed;	/* given up: failed_at set */
+};
+
+bool		 outbox_send_enabled(void);
+enum err	 outbox_send_due(struct db *, struct arena *,
+		    struct outbox_stats *);
+
+#endif
