@@ -336,6 +336,61 @@ write_codes(struct jw *w, const char *const codes[BACKUP_CODES])
 }
 
 /*
+ * Read a {password} body and check it against the person's own: the
+ * re-entry that guards MFA changes. Returns 0 with m filled, or -1
+ * having answered.
+ */
+static int
+me_confirm(struct req *r, const struct principal *p, struct me *m)
+{
+	struct form	 f;
+
+	if (admin_body(r, confirm_password_fields,
+	    nitems(confirm_password_fields), &f) == -1 ||
+	    me_read(r, p, m) == -1 ||
+	    me_password_ok(r, m, "password", f.v[0].s) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Turn a second factor on: run enable (which must touch one row, else the
+ * person's MFA changed meanwhile: answer conflict) with ten fresh backup
+ * codes in one transaction, and answer the method and the codes, once.
+ */
+static void
+mfa_turn_on(struct req *r, const struct principal *p, struct dbq enable,
+    const char *method, const char *conflict)
+{
+	struct dbq		 qs[3];
+	struct pg_result	*res[3];
+	struct jw		 w;
+	const char		*codes[BACKUP_CODES], *hexes, *add[2];
+	enum err		 rc;
+
+	backup_codes_new(r->arena, codes, &hexes);
+	add[0] = p->user_id;
+	add[1] = hexes;
+	qs[0] = enable;
+	qs[1] = q(STMT_CODES_DROP, 1, &p->user_id);
+	qs[2] = q(STMT_CODES_ADD, 2, add);
+	if ((rc = admin_tx(r, p, qs, 3, res)) != ERR_OK) {
+		admin_fail(r, rc);
+		return;
+	}
+	if (db_ntuples(res[0]) != 1) {
+		req_fail(r, ERR_CONFLICT, conflict);
+		return;
+	}
+	req_json_begin(r, &w);
+	jw_obj_open(&w, NULL);
+	jw_str(&w, "method", method);
+	write_codes(&w, codes);
+	jw_obj_close(&w);
+	req_json_end(r, &w, NULL);
+}
+
+/*
  * POST /api/v1/admin/me/mfa/totp: start enrolment. Answers a new secret
  * and its otpauth:// URI (the admin pages show it as a QR code); it takes
  * effect once a first code from it is confirmed.
@@ -390,14 +445,10 @@ admin_me_totp_confirm(struct req *r)
 	struct principal	 p;
 	struct form		 f;
 	struct me		 m;
-	struct dbq		 qs[3];
-	struct pg_result	*res[3];
-	struct jw		 w;
 	unsigned char		 key[64];
 	size_t			 keylen;
 	int64_t			 step;
-	const char		*en[3], *codes[BACKUP_CODES], *hexes, *add[2];
-	enum err		 rc;
+	const char		*en[3];
 
 	if (admin_begin(r, &p) == -1)
 		return;
@@ -418,29 +469,11 @@ admin_me_totp_confirm(struct req *r)
 		req_fail_field(r, "code", "is not the current code of this secret");
 		return;
 	}
-	backup_codes_new(r->arena, codes, &hexes);
 	en[0] = p.user_id;
 	en[1] = m.totp_pending;
 	en[2] = arena_printf(r->arena, "%lld", (long long)step);
-	add[0] = p.user_id;
-	add[1] = hexes;
-	qs[0] = q(STMT_TOTP_ENABLE, 3, en);
-	qs[1] = q(STMT_CODES_DROP, 1, &p.user_id);
-	qs[2] = q(STMT_CODES_ADD, 2, add);
-	if ((rc = admin_tx(r, &p, qs, 3, res)) != ERR_OK) {
-		admin_fail(r, rc);
-		return;
-	}
-	if (db_ntuples(res[0]) != 1) {
-		req_fail(r, ERR_CONFLICT, "The enrolment changed meanwhile; start again.");
-		return;
-	}
-	req_json_begin(r, &w);
-	jw_obj_open(&w, NULL);
-	jw_str(&w, "method", "totp");
-	write_codes(&w, codes);
-	jw_obj_close(&w);
-	req_json_end(r, &w, NULL);
+	mfa_turn_on(r, &p, q(STMT_TOTP_ENABLE, 3, en), "totp",
+	    "The enrolment changed meanwhile; start again.");
 }
 
 /*
@@ -451,45 +484,16 @@ void
 admin_me_email_mfa(struct req *r)
 {
 	struct principal	 p;
-	struct form		 f;
 	struct me		 m;
-	struct dbq		 qs[3];
-	struct pg_result	*res[3];
-	struct jw		 w;
-	const char		*codes[BACKUP_CODES], *hexes, *add[2];
-	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
-		return;
-	if (admin_body(r, confirm_password_fields,
-	    nitems(confirm_password_fields), &f) == -1 ||
-	    me_read(r, &p, &m) == -1 ||
-	    me_password_ok(r, &m, "password", f.v[0].s) == -1)
+	if (admin_begin(r, &p) == -1 || me_confirm(r, &p, &m) == -1)
 		return;
 	if (m.mfa != NULL) {
 		req_fail(r, ERR_CONFLICT, "A second factor is already on.");
 		return;
 	}
-	backup_codes_new(r->arena, codes, &hexes);
-	add[0] = p.user_id;
-	add[1] = hexes;
-	qs[0] = q(STMT_EMAIL_ENABLE, 1, &p.user_id);
-	qs[1] = q(STMT_CODES_DROP, 1, &p.user_id);
-	qs[2] = q(STMT_CODES_ADD, 2, add);
-	if ((rc = admin_tx(r, &p, qs, 3, res)) != ERR_OK) {
-		admin_fail(r, rc);
-		return;
-	}
-	if (db_ntuples(res[0]) != 1) {
-		req_fail(r, ERR_CONFLICT, "A second factor is already on.");
-		return;
-	}
-	req_json_begin(r, &w);
-	jw_obj_open(&w, NULL);
-	jw_str(&w, "method", "email");
-	write_codes(&w, codes);
-	jw_obj_close(&w);
-	req_json_end(r, &w, NULL);
+	mfa_turn_on(r, &p, q(STMT_EMAIL_ENABLE, 1, &p.user_id), "email",
+	    "A second factor is already on.");
 }
 
 /*
@@ -500,18 +504,12 @@ void
 admin_me_mfa_disable(struct req *r)
 {
 	struct principal	 p;
-	struct form		 f;
 	struct me		 m;
 	struct dbq		 qs[2];
 	struct jw		 w;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
-		return;
-	if (admin_body(r, confirm_password_fields,
-	    nitems(confirm_password_fields), &f) == -1 ||
-	    me_read(r, &p, &m) == -1 ||
-	    me_password_ok(r, &m, "password", f.v[0].s) == -1)
+	if (admin_begin(r, &p) == -1 || me_confirm(r, &p, &m) == -1)
 		return;
 	qs[0] = q(STMT_MFA_OFF, 1, &p.user_id);
 	qs[1] = q(STMT_CODES_DROP, 1, &p.user_id);
@@ -534,19 +532,13 @@ void
 admin_me_backup_codes(struct req *r)
 {
 	struct principal	 p;
-	struct form		 f;
 	struct me		 m;
 	struct dbq		 qs[2];
 	struct jw		 w;
 	const char		*codes[BACKUP_CODES], *hexes, *add[2];
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
-		return;
-	if (admin_body(r, confirm_password_fields,
-	    nitems(confirm_password_fields), &f) == -1 ||
-	    me_read(r, &p, &m) == -1 ||
-	    me_password_ok(r, &m, "password", f.v[0].s) == -1)
+	if (admin_begin(r, &p) == -1 || me_confirm(r, &p, &m) == -1)
 		return;
 	if (m.mfa == NULL) {
 		req_fail(r, ERR_CONFLICT, "Turn a second factor on first.");
