@@ -55,7 +55,7 @@ static const char media_sql[] =
 
 static const char take_sql[] =
     "WITH d AS (SELECT * FROM download_take($1, decode($2, 'hex'),"
-    " $3::boolean, $4::boolean, $5::integer, $6::integer)),"
+    " $3::boolean, $4::boolean, $5::integer, $6::integer, $10::bigint)),"
     " e AS (INSERT INTO download_events (store_id, token_id, order_id,"
     "  file_id, outcome, range, ip, user_agent)"
     "  SELECT d.store_id, d.token_id, d.order_id, d.file_id,"
@@ -190,7 +190,7 @@ download_get(struct req *r)
 	struct grant		 g;
 	enum range_result	 rr;
 	const char		*token = req_param(r, "token"), *range, *ua, *ifr;
-	const char		*prm[9], *hex, *client;
+	const char		*prm[10], *hex, *client;
 	int64_t			 start = 0, end = -1;
 	enum err		 rc;
 	int			 status;
@@ -222,7 +222,13 @@ download_get(struct req *r)
 	    str_utf8_valid(range, strlen(range)) ? range : NULL;
 	prm[7] = r->client_addr;
 	prm[8] = ua;
-	one = (struct dbq){ take_sql, 9, prm };
+	/* The first byte asked for, so a range past the end is not counted. */
+	prm[9] = range_parse(range, INT64_MAX, &start, &end) == RANGE_OK &&
+	    start < INT64_MAX / 2 ?	/* not a suffix range ("bytes=-500") */
+	    arena_printf(r->arena, "%lld", (long long)start) : NULL;
+	start = 0;
+	end = -1;
+	one = (struct dbq){ take_sql, 10, prm };
 	if ((rc = db_run(r->db, r->arena, &one, 1, &res, false)) != ERR_OK) {
 		req_fail(r, rc, NULL);
 		return;
@@ -233,6 +239,12 @@ download_get(struct req *r)
 	}
 	memset(&g, 0, sizeof(g));
 	g.outcome = db_val(res, 0, 0);
+	if (strcmp(g.outcome, "bad_range") == 0) {
+		req_set_header(r, "Content-Range", arena_printf(r->arena,
+		    "bytes */%s", db_val(res, 0, 8)));
+		req_fail(r, ERR_RANGE, NULL);
+		return;
+	}
 	if (strcmp(g.outcome, "served") != 0 && strcmp(g.outcome, "repeat") != 0) {
 		download_page(r, strcmp(g.outcome, "no_file") == 0 ? 404 : 410,
 		    g.outcome, token, strcmp(g.outcome, "expired") == 0 &&

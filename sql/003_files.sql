@@ -48,7 +48,7 @@ CREATE TABLE download_events (
     order_id    uuid,
     file_id     uuid,
     outcome     text NOT NULL CHECK (outcome IN ('served', 'repeat', 'expired',
-                    'used_up', 'revoked', 'unpaid', 'no_file')),
+                    'used_up', 'revoked', 'unpaid', 'no_file', 'bad_range')),
     range       text CHECK (length(range) <= 200),
     ip          text,
     user_agent  text CHECK (length(user_agent) <= 512),
@@ -77,11 +77,13 @@ CREATE TRIGGER product_files_audit AFTER INSERT OR DELETE ON product_files
 -- one UPDATE decides, so two requests for the last download cannot both
 -- win. The same client (p_client) within p_window seconds, or resuming
 -- (p_resume) within p_resume_window seconds, is served without counting.
--- p_count false (HEAD) checks without counting. Returns one row whose
--- outcome says what happened: served, repeat, or why not (unknown: no row).
+-- p_count false (HEAD) checks without counting. p_start is the first byte
+-- a Range asks for (NULL: none): past the end of the file the answer is
+-- bad_range (416) and nothing is counted. Returns one row whose outcome
+-- says what happened: served, repeat, or why not (unknown: no row).
 CREATE FUNCTION download_take(p_hash text, p_client bytea, p_count boolean,
                               p_resume boolean, p_window integer,
-                              p_resume_window integer)
+                              p_resume_window integer, p_start bigint)
     RETURNS TABLE (outcome text, token_id uuid, store_id uuid, order_id uuid,
                    file_id uuid, storage_key text, backend text, key_id text,
                    file_name text, content_type text, size bigint,
@@ -101,6 +103,14 @@ BEGIN
     IF NOT FOUND THEN RETURN; END IF;
     PERFORM set_config('app.store_id', t.store_id::text, true);
     SELECT * INTO o FROM orders WHERE orders.id = t.order_id;
+    SELECT * INTO f FROM product_files pf WHERE pf.id = t.file_id;
+    IF p_start IS NOT NULL AND f.size IS NOT NULL AND p_start >= f.size THEN
+        RETURN QUERY SELECT 'bad_range'::text, t.id, t.store_id, t.order_id,
+            f.id, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text,
+            f.size, NULL::text, greatest(t.max_downloads - t.download_count, 0),
+            t.expires_at, NULL::text;
+        RETURN;
+    END IF;
 
     UPDATE download_tokens d SET
         download_count = d.download_count + CASE WHEN NOT p_count

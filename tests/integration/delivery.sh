@@ -635,10 +635,14 @@ check "encrypted Range across the 64 KiB chunk boundary (65500-65599)" $? \
 eget_range e6 131000- 131000 $((BIG - 1))
 check "encrypted Range from the third chunk to the end (131000-)" $? \
     "$code '$(hdr e6 Content-Range)'"
-get e7 "$E/download/$L5" -H 'Range: bytes=999999999-'
+before=$(tokcol "$L5" download_count)
+get e7 "$E/download/$L5" -H 'Range: bytes=999999999-' -A "a client not seen before"
 [ "$code" = 416 ] && [ "$(hdr e7 Content-Range)" = "bytes */$BIG" ]
 check "Range bytes=999999999-: 416, Content-Range bytes */size" $? \
     "$code '$(hdr e7 Content-Range)'"
+[ "$(tokcol "$L5" download_count)" = "$before" ]
+check "a range past the end uses up no download, even from a new client" $? \
+    "download_count $before -> $(tokcol "$L5" download_count)"
 get e8 "$E/download/$L5" -H 'Range: bytes=10-19' -H 'If-Range: "0000deadbeef"'
 [ "$code" = 200 ] && cmp -s "$T/e8.b" "$T/big.txt"
 check "If-Range with another ETag: the whole file, 200" $? "$code $(stat -c %s "$T/e8.b") bytes"
