@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "admin.h"
 #include "admin_catalog.h"
 #include "arena.h"
 #include "conf.h"
@@ -36,6 +37,38 @@ static const char *const latin1_ascii[64] = {
 	"d", "n", "o", "o", "o", "o", "o", NULL,	/* U+00F0 */
 	"o", "u", "u", "u", "u", "y", "th", "y",	/* U+00F8 */
 };
+
+/*
+ * The start of every "get one" handler: the gate, the route's {param} as
+ * a UUID, no query parameters, and sql ($1 = that id) run in the
+ * credential's store. Returns its result (one row), or NULL having
+ * answered (the gate's 401/403, 400, or 404 with notfound).
+ */
+struct pg_result *
+catalog_get_one(struct req *r, struct principal *pr, const char *param,
+    const char *sql, const char *notfound)
+{
+	struct form		 f;
+	struct dbq		 q;
+	struct pg_result	*res;
+	const char		*id;
+	enum err		 rc;
+
+	if (admin_begin(r, pr) == -1 ||
+	    (id = admin_param_uuid(r, param)) == NULL ||
+	    catalog_query(r, NULL, 0, &f) == -1)
+		return NULL;
+	q = (struct dbq){ sql, 1, &id };
+	if ((rc = admin_tx(r, pr, &q, 1, &res)) != ERR_OK) {
+		admin_fail(r, rc);
+		return NULL;
+	}
+	if (db_ntuples(res) == 0) {
+		req_fail(r, ERR_NOT_FOUND, notfound);
+		return NULL;
+	}
+	return res;
+}
 
 /*
  * Check the query string against fields: the usual checks, and any

@@ -14,6 +14,7 @@ struct arena;
 struct field;
 struct form;
 struct pg_result;
+struct principal;
 struct req;
 
 #define NAME_MAX_CHARS		255
@@ -48,6 +49,8 @@ struct req;
 	" ORDER BY x.n LIMIT 1), " base "::text || '-' ||" \
 	" substr(md5(gen_random_uuid()::text), 1, 8)) END"
 
+struct pg_result *catalog_get_one(struct req *, struct principal *,
+		    const char *param, const char *sql, const char *notfound);
 int		 catalog_query(struct req *, const struct field *, size_t,
 		    struct form *);
 int		 catalog_patch_body(struct req *, const struct field *, size_t,

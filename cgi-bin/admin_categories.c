@@ -282,27 +282,11 @@ void
 admin_categories_get(struct req *r)
 {
 	struct principal	 pr;
-	struct form		 f;
-	struct dbq		 q;
 	struct pg_result	*res;
-	const char		*id;
-	enum err		 rc;
 
-	if (admin_begin(r, &pr) == -1)
+	if ((res = catalog_get_one(r, &pr, "category", stmts[STMT_CATEGORY_GET],
+	    NO_SUCH_CATEGORY)) == NULL)
 		return;
-	if ((id = admin_param_uuid(r, "category")) == NULL)
-		return;
-	if (catalog_query(r, NULL, 0, &f) == -1)
-		return;
-	q = (struct dbq){ stmts[STMT_CATEGORY_GET], 1, &id };
-	if ((rc = admin_tx(r, &pr, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
-		return;
-	}
-	if (db_ntuples(res) == 0) {
-		req_fail(r, ERR_NOT_FOUND, NO_SUCH_CATEGORY);
-		return;
-	}
 	catalog_category_answer(r, res, 200);
 }
 
