@@ -1,9 +1,8 @@
 /*
- * admin.h: what the admin program's handler files share: the requirement
- * each route declares (permission, kind of credential), checked by the gate
- * before any handler runs; admin_begin() that hands the handler what the
- * gate resolved, and helpers for store-scoped transactions and
- * their failures. Handlers live in admin_*.c, the route table in admin.c;
+ * admin.h: what the admin program's handler files share: the staff gate
+ * (gate.h: the requirement each route declares, gate_begin() that hands
+ * the handler what the gate resolved, store-scoped transactions and their
+ * failures) and the handlers. Handlers live in admin_*.c, the route table in admin.c;
  * admin_catalog.h and admin_store.h hold what the catalog's and the
  * store's handler files share.
  */
@@ -15,6 +14,7 @@
 
 #include "auth.h"
 #include "err.h"
+#include "gate.h"
 
 struct dbq;
 struct field;
@@ -22,30 +22,6 @@ struct form;
 struct pg_result;
 struct req;
 
-/* A timestamp column as the API writes it: UTC, milliseconds, ISO 8601. */
-#define TS(col) \
-	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
-/* What a route asks of the caller (struct route's arg). */
-#define NEED_PUBLIC	0x01	/* no credential: sign-in, password reset */
-#define NEED_USER	0x02	/* a person (JWT or session), not an API key */
-#define NEED_MANAGER	0x04	/* a person with role owner or admin */
-#define NEED_SESSION	0x08	/* a session cookie */
-#define NEED_UPLOAD	0x10	/* counts against the upload rate limit */
-
-struct need {
-	const char	*perm;	/* permission; NULL: none beyond the flags */
-	unsigned	 flags;
-	void		(*fn)(struct req *);	/* the handler */
-};
-
-int		 admin_begin(struct req *, struct principal *);
-int		 admin_body(struct req *, const struct field *, size_t,
-		    struct form *);
-enum err	 admin_tx(struct req *, const struct principal *,
-		    const struct dbq *, size_t, struct pg_result **);
-void		 admin_fail(struct req *, enum err);
-const char	*admin_param_uuid(struct req *, const char *name);
 int		 admin_password_policy(struct req *, const char *field,
 		    const char *password);
 
@@ -99,6 +75,10 @@ void	 admin_users_remove(struct req *);
 /* admin_settings.c */
 void	 admin_settings_get(struct req *);
 void	 admin_settings_update(struct req *);
+
+/* admin_stripe.c */
+void	 admin_stripe_connect(struct req *);
+void	 admin_stripe_refresh(struct req *);
 
 /* admin_keys.c */
 void	 admin_keys_list(struct req *);

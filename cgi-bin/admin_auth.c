@@ -205,7 +205,7 @@ signin_fail(struct req *r, enum err rc, const struct signin_result *res)
 		req_fail(r, rc, res->message);
 		break;
 	default:
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		break;
 	}
 }
@@ -218,7 +218,7 @@ static int
 signin_read(struct req *r, struct form *f, struct signin *in, bool allow_none)
 {
 	memset(in, 0, sizeof(*in));
-	if (admin_body(r, signin_fields, SF__MAX, f) == -1)
+	if (req_json_body(r, signin_fields, SF__MAX, f) == -1)
 		return -1;
 	if (allow_none && !f->v[SF_EMAIL].set && !f->v[SF_PASSWORD].set)
 		return 0;
@@ -249,7 +249,7 @@ pick_store(struct req *r, const char *user, const char *want,
 	size_t		 i;
 
 	if ((rc = auth_memberships(r->db, r->arena, user, all, n)) != ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return -1;
 	}
 	for (i = 0; i < *n; i++)
@@ -281,7 +281,7 @@ admin_auth_token(struct req *r)
 	enum err		 rc;
 	int			 how;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
 	if (!auth_jwt_configured()) {
 		req_fail(r, ERR_UNAVAILABLE, NULL);
@@ -300,7 +300,7 @@ admin_auth_token(struct req *r)
 				    "Bearer realm=\"colmena\"");
 				req_fail(r, rc, msg);
 			} else
-				admin_fail(r, rc);
+				gate_fail(r, rc);
 			return;
 		}
 		if (p.user_id == NULL) {
@@ -353,7 +353,7 @@ admin_auth_session_create(struct req *r)
 	const char		*token, *csrf, *expires;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
 	if (signin_read(r, &f, &in, false) == -1)
 		return;
@@ -363,7 +363,7 @@ admin_auth_session_create(struct req *r)
 	}
 	if ((rc = auth_session_create(r, res.user_id, res.store->store_id,
 	    &token, &csrf, &expires)) != ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	auth_cookie_set(r, token);
@@ -412,7 +412,7 @@ admin_auth_session_get(struct req *r)
 {
 	struct principal	 p;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
 	write_session(r, &p);
 }
@@ -427,10 +427,10 @@ admin_auth_session_delete(struct req *r)
 	struct jw		 w;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
 	if ((rc = auth_session_end(r, &p)) != ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	auth_cookie_clear(r);
@@ -457,9 +457,9 @@ admin_auth_session_switch(struct req *r)
 	size_t			 n;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if (admin_body(r, store_fields, nitems(store_fields), &f) == -1)
+	if (req_json_body(r, store_fields, nitems(store_fields), &f) == -1)
 		return;
 	if (pick_store(r, p.user_id, f.v[0].s, &all, &n, &m) == -1)
 		return;
@@ -467,7 +467,7 @@ admin_auth_session_switch(struct req *r)
 	prm[1] = m->store_id;
 	one = (struct dbq){ switch_sql, 2, prm };
 	if ((rc = db_run(r->db, r->arena, &one, 1, NULL, false)) != ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	p.store_id = m->store_id;
@@ -490,11 +490,11 @@ admin_auth_stores(struct req *r)
 	size_t			 n, i;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
 	if ((rc = auth_memberships(r->db, r->arena, p.user_id, &m, &n)) !=
 	    ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	req_json_begin(r, &w);
@@ -520,9 +520,9 @@ admin_auth_reset_request(struct req *r)
 	const char		*prm[4], *token, *hex;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if (admin_body(r, reset_fields, nitems(reset_fields), &f) == -1)
+	if (req_json_body(r, reset_fields, nitems(reset_fields), &f) == -1)
 		return;
 	token = crypto_token(r->arena, 32);
 	auth_hash(r->arena, token, &hex);
@@ -538,7 +538,7 @@ admin_auth_reset_request(struct req *r)
 	    outbox_link(r->arena, "/admin/reset", token));
 	one = (struct dbq){ reset_sql, 4, prm };
 	if ((rc = db_run(r->db, r->arena, &one, 1, NULL, false)) != ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	req_json_begin(r, &w);
@@ -591,9 +591,9 @@ admin_auth_reset_confirm(struct req *r)
 	char			 hash[PASSWORD_HASH_MAX];
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if (admin_body(r, confirm_fields, CF__MAX, &f) == -1)
+	if (req_json_body(r, confirm_fields, CF__MAX, &f) == -1)
 		return;
 	if (admin_password_policy(r, "password", f.v[CF_PASSWORD].s) == -1)
 		return;
@@ -613,7 +613,7 @@ admin_auth_reset_confirm(struct req *r)
 	qs[5] = (struct dbq){ "COMMIT", 0, NULL };
 	if ((rc = db_run(r->db, r->arena, qs, 6, res, false)) != ERR_OK) {
 		db_rollback(r->db);
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(res[1]) != 1) {

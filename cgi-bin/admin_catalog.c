@@ -54,13 +54,13 @@ catalog_get_one(struct req *r, struct principal *pr, const char *param,
 	const char		*id;
 	enum err		 rc;
 
-	if (admin_begin(r, pr) == -1 ||
-	    (id = admin_param_uuid(r, param)) == NULL ||
-	    catalog_query(r, NULL, 0, &f) == -1)
+	if (gate_begin(r, pr) == -1 ||
+	    (id = gate_param_uuid(r, param)) == NULL ||
+	    req_query(r, NULL, 0, &f) == -1)
 		return NULL;
 	q = (struct dbq){ sql, 1, &id };
-	if ((rc = admin_tx(r, pr, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, pr, &q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return NULL;
 	}
 	if (db_ntuples(res) == 0) {
@@ -71,43 +71,7 @@ catalog_get_one(struct req *r, struct principal *pr, const char *param,
 }
 
 /*
- * Check the query string against fields: the usual checks, and any
- * parameter not in the table is an error too (a typo in a filter must not
- * silently list everything). Returns 0, or -1 having answered 400.
- */
-int
-catalog_query(struct req *r, const struct field *fields, size_t n,
-    struct form *f)
-{
-	const char	*key;
-	size_t		 i, j, len;
-
-	if (r->bad_query) {
-		req_fail(r, ERR_VALIDATION, "Too many query parameters.");
-		return -1;
-	}
-	valid_query(f, fields, n, r->query, r->nquery);
-	for (i = 0; i < r->nquery; i++) {
-		key = r->query[i].key;
-		for (j = 0; j < n; j++)
-			if (strcmp(key, fields[j].name) == 0)
-				break;
-		if (j < n)
-			continue;
-		len = strlen(key);
-		if (len == 0 || len > 64 || !str_utf8_valid(key, len))
-			key = "query";
-		valid_error(f, key, "is not a known parameter");
-	}
-	if (f->nerrs > 0) {
-		req_fail_form(r, f);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Read a PATCH body: as admin_body() does (Content-Type, size cap, the
+ * Read a PATCH body: as req_json_body() does (Content-Type, size cap, the
  * field table), and also which of the fields are given as JSON null, which
  * valid_json() treats as absent: nulls[i] is set for fields[i]. Returns 0
  * with f filled (field errors included: the caller answers them with its
@@ -124,7 +88,7 @@ catalog_patch_body(struct req *r, const struct field *fields, size_t n,
 	for (i = 0; i < n; i++)
 		nulls[i] = false;
 	/*
-	 * admin_body() cannot be used: it answers field errors at once, and
+	 * req_json_body() cannot be used: it answers field errors at once, and
 	 * a PATCH adds its own checks first. The answers match
 	 * req_json_body()'s.
 	 */

@@ -51,8 +51,6 @@ struct req;
 
 struct pg_result *catalog_get_one(struct req *, struct principal *,
 		    const char *param, const char *sql, const char *notfound);
-int		 catalog_query(struct req *, const struct field *, size_t,
-		    struct form *);
 int		 catalog_patch_body(struct req *, const struct field *, size_t,
 		    struct form *, bool *);
 size_t		 catalog_patch_count(struct form *, const struct field *,

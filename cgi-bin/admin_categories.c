@@ -232,7 +232,7 @@ catalog_category_fail(struct req *r, enum err rc, const char *slug)
 		req_fail_field(r, "parentId", "would make a cycle: a category "
 		    "cannot be its own ancestor");
 	else
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 }
 
 /*
@@ -252,13 +252,13 @@ admin_categories_list(struct req *r)
 	enum err		 rc;
 	int			 i, rows, cols[CC__MAX];
 
-	if (admin_begin(r, &pr) == -1)
+	if (gate_begin(r, &pr) == -1)
 		return;
-	if (catalog_query(r, NULL, 0, &f) == -1)
+	if (req_query(r, NULL, 0, &f) == -1)
 		return;
 	q = (struct dbq){ stmts[STMT_CATEGORY_LIST], 0, NULL };
-	if ((rc = admin_tx(r, &pr, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &pr, &q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	rows = db_ntuples(res);
@@ -309,11 +309,11 @@ admin_categories_create(struct req *r)
 	enum err		 rc;
 	int			 tries;
 
-	if (admin_begin(r, &pr) == -1)
+	if (gate_begin(r, &pr) == -1)
 		return;
-	if (catalog_query(r, NULL, 0, &f) == -1)
+	if (req_query(r, NULL, 0, &f) == -1)
 		return;
-	if (admin_body(r, category_create_fields, CF__MAX, &f) == -1)
+	if (req_json_body(r, category_create_fields, CF__MAX, &f) == -1)
 		return;
 	gen = !f.v[CF_SLUG].set;
 	slug = gen ? catalog_slugify(r->arena, f.v[CF_NAME].s, "category") :
@@ -327,7 +327,7 @@ admin_categories_create(struct req *r)
 	    f.v[CF_POSITION].i : 0);
 	q = (struct dbq){ stmts[STMT_CATEGORY_INSERT], 6, params };
 	for (tries = 1;; tries++) {
-		rc = admin_tx(r, &pr, &q, 1, &res);
+		rc = gate_tx(r, &pr, &q, 1, &res);
 		if (rc == ERR_OK || !gen || tries == SLUG_TRIES ||
 		    !catalog_sqlstate(r, SQLSTATE_UNIQUE))
 			break;
@@ -363,11 +363,11 @@ admin_categories_update(struct req *r)
 	size_t			 count;
 	enum err		 rc;
 
-	if (admin_begin(r, &pr) == -1)
+	if (gate_begin(r, &pr) == -1)
 		return;
-	if ((id = admin_param_uuid(r, "category")) == NULL)
+	if ((id = gate_param_uuid(r, "category")) == NULL)
 		return;
-	if (catalog_query(r, NULL, 0, &f) == -1)
+	if (req_query(r, NULL, 0, &f) == -1)
 		return;
 	if (catalog_patch_body(r, category_update_fields, CF__MAX, &f,
 	    nulls) == -1)
@@ -395,7 +395,7 @@ admin_categories_update(struct req *r)
 	    catalog_i64(r->arena, v[CF_POSITION].i) : NULL;
 	q[0] = (struct dbq){ stmts[STMT_CATEGORY_FOUND], 1, params };
 	q[1] = (struct dbq){ stmts[STMT_CATEGORY_UPDATE], 8, params };
-	if ((rc = admin_tx(r, &pr, q, 2, res)) != ERR_OK) {
+	if ((rc = gate_tx(r, &pr, q, 2, res)) != ERR_OK) {
 		catalog_category_fail(r, rc, params[2]);
 		return;
 	}
@@ -426,17 +426,17 @@ admin_categories_delete(struct req *r)
 	const char		*id;
 	enum err		 rc;
 
-	if (admin_begin(r, &pr) == -1)
+	if (gate_begin(r, &pr) == -1)
 		return;
-	if ((id = admin_param_uuid(r, "category")) == NULL)
+	if ((id = gate_param_uuid(r, "category")) == NULL)
 		return;
-	if (catalog_query(r, NULL, 0, &f) == -1)
+	if (req_query(r, NULL, 0, &f) == -1)
 		return;
 	q[0] = (struct dbq){ stmts[STMT_CATEGORY_LIFT_CHILDREN], 1, &id };
 	q[1] = (struct dbq){ stmts[STMT_CATEGORY_UNLINK_PRODUCTS], 1, &id };
 	q[2] = (struct dbq){ stmts[STMT_CATEGORY_DELETE], 1, &id };
-	if ((rc = admin_tx(r, &pr, q, 3, res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &pr, q, 3, res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(res[2]) == 0) {

@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "jw.h"
 #include "localstore.h"
+#include "link.h"
 #include "log.h"
 #include "multipart.h"
 #include "req.h"
@@ -79,7 +80,8 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_IMAGES: the catalog's list, after the trigger rebuilt it */
 	"SELECT images FROM products WHERE id = $1::uuid",
 	/* STMT_NOTIFY */
-	"SELECT product_file_notify($1::uuid, string_to_array($2, ' '), $3)",
+	"SELECT product_file_notify($1::uuid, string_to_array($2, ' ')::uuid[],"
+	" string_to_array($3, ' '), $4)",
 	/* STMT_NOTIFY_LEFT: orders whose links still name an older version */
 	"SELECT count(DISTINCT t.order_id) FROM download_tokens t"
 	" JOIN products p ON p.id = t.product_id"
@@ -265,8 +267,8 @@ upload_receive(struct req *r, const struct principal *p, const char *id,
 
 	memset(u, 0, sizeof(*u));
 	q = (struct dbq){ stmts[STMT_PRODUCT], 1, &id };
-	if ((rc = admin_tx(r, p, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, p, &q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return -1;
 	}
 	if (db_ntuples(res) != 1) {
@@ -343,7 +345,7 @@ admin_products_file(struct req *r)
 	uint64_t		 size;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1 || (id = admin_param_uuid(r,
+	if (gate_begin(r, &p) == -1 || (id = gate_param_uuid(r,
 	    "product")) == NULL)
 		return;
 	if (upload_receive(r, &p, id, SNIFF_KIND_PRODUCT,
@@ -371,9 +373,9 @@ admin_products_file(struct req *r)
 	upd[5] = sha;
 	qs[0] = (struct dbq){ stmts[STMT_FILE_ADD], 8, add };
 	qs[1] = (struct dbq){ stmts[STMT_PRODUCT_FILE], 6, upd };
-	if ((rc = admin_tx(r, &p, qs, 2, res)) != ERR_OK) {
+	if ((rc = gate_tx(r, &p, qs, 2, res)) != ERR_OK) {
 		file_forget(backend, key);
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	req_json_begin(r, &w);
@@ -410,7 +412,7 @@ admin_products_image_add(struct req *r)
 	uint64_t		 size;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1 || (id = admin_param_uuid(r,
+	if (gate_begin(r, &p) == -1 || (id = gate_param_uuid(r,
 	    "product")) == NULL)
 		return;
 	if (upload_receive(r, &p, id, SNIFF_KIND_IMAGE,
@@ -432,9 +434,9 @@ admin_products_image_add(struct req *r)
 	add[5] = sha;
 	q[0] = (struct dbq){ stmts[STMT_IMAGE_ADD], 6, add };
 	q[1] = (struct dbq){ stmts[STMT_IMAGES], 1, &id };
-	if ((rc = admin_tx(r, &p, q, 2, res)) != ERR_OK) {
+	if ((rc = gate_tx(r, &p, q, 2, res)) != ERR_OK) {
 		file_forget(backend, key);
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	req_json_begin(r, &w);
@@ -461,14 +463,14 @@ admin_products_image_delete(struct req *r)
 	const char		*prm[2];
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1 ||
-	    (prm[0] = admin_param_uuid(r, "product")) == NULL ||
-	    (prm[1] = admin_param_uuid(r, "image")) == NULL)
+	if (gate_begin(r, &p) == -1 ||
+	    (prm[0] = gate_param_uuid(r, "product")) == NULL ||
+	    (prm[1] = gate_param_uuid(r, "image")) == NULL)
 		return;
 	q[0] = (struct dbq){ stmts[STMT_IMAGE_DELETE], 2, prm };
 	q[1] = (struct dbq){ stmts[STMT_IMAGES], 1, prm };
-	if ((rc = admin_tx(r, &p, q, 2, res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, q, 2, res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(res[0]) != 1) {
@@ -497,29 +499,20 @@ admin_products_file_notify(struct req *r)
 	struct principal	 p;
 	struct dbq		 q[2];
 	struct pg_result	*res[2];
-	struct buf		 raw;
 	struct jw		 w;
-	const char		*prm[3], *cnt[1];
-	size_t			 i;
+	const char		*prm[4], *cnt[1];
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1 || (prm[0] = admin_param_uuid(r,
+	if (gate_begin(r, &p) == -1 || (prm[0] = gate_param_uuid(r,
 	    "product")) == NULL)
 		return;
-	buf_init(&raw, NOTIFY_BATCH * 48);
-	for (i = 0; i < NOTIFY_BATCH; i++) {
-		if (i > 0)
-			buf_putc(&raw, ' ');
-		buf_puts(&raw, crypto_token(r->arena, 32));
-	}
-	prm[1] = arena_strdup(r->arena, raw.data);
-	buf_clear(&raw);
-	prm[2] = conf_get(CONF_PUBLIC_URL);
+	link_download_batch(r->arena, NOTIFY_BATCH, &prm[1], &prm[2]);
+	prm[3] = conf_get(CONF_PUBLIC_URL);
 	cnt[0] = prm[0];
-	q[0] = (struct dbq){ stmts[STMT_NOTIFY], 3, prm };
+	q[0] = (struct dbq){ stmts[STMT_NOTIFY], 4, prm };
 	q[1] = (struct dbq){ stmts[STMT_NOTIFY_LEFT], 1, cnt };
-	if ((rc = admin_tx(r, &p, q, 2, res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, q, 2, res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_isnull(res[0], 0, 0)) {

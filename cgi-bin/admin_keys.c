@@ -96,11 +96,11 @@ admin_keys_list(struct req *r)
 	enum err		 rc;
 	int			 i, n;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
 	q = (struct dbq){ stmts[STMT_KEYS_LIST], 0, NULL };
-	if ((rc = admin_tx(r, &p, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, &q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	req_json_begin(r, &w);
@@ -135,9 +135,9 @@ admin_keys_create(struct req *r)
 	size_t			 i, j, n = 0, len;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if (admin_body(r, key_fields, KF__MAX, &f) == -1)
+	if (req_json_body(r, key_fields, KF__MAX, &f) == -1)
 		return;
 	if (admin_store_has_ctl(f.v[KF_NAME].s)) {
 		req_fail_field(r, "name", "must not contain control characters");
@@ -190,8 +190,8 @@ admin_keys_create(struct req *r)
 	params[3] = admin_store_json_list(r->arena, want, n);
 	params[4] = p.user_id;
 	q = (struct dbq){ stmts[STMT_KEY_CREATE], 5, params };
-	if ((rc = admin_tx(r, &p, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, &q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	req_nocache(r);
@@ -219,13 +219,13 @@ admin_keys_revoke(struct req *r)
 	const char		*params[1];
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if ((params[0] = admin_param_uuid(r, "key")) == NULL)
+	if ((params[0] = gate_param_uuid(r, "key")) == NULL)
 		return;
 	q = (struct dbq){ stmts[STMT_KEY_REVOKE], 1, params };
-	if ((rc = admin_tx(r, &p, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, &q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(res) != 1) {

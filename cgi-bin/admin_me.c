@@ -133,7 +133,7 @@ me_read(struct req *r, const struct principal *p, struct me *m)
 
 	one = q(STMT_ME, 1, &p->user_id);
 	if ((rc = db_run(r->db, r->arena, &one, 1, &res, true)) != ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return -1;
 	}
 	if (db_ntuples(res) != 1) {
@@ -206,7 +206,7 @@ admin_me_get(struct req *r)
 	struct principal	 p;
 	struct me		 m;
 
-	if (admin_begin(r, &p) == -1 || me_read(r, &p, &m) == -1)
+	if (gate_begin(r, &p) == -1 || me_read(r, &p, &m) == -1)
 		return;
 	me_write(r, &p, &m);
 }
@@ -224,15 +224,15 @@ admin_me_update(struct req *r)
 	const char		*prm[2];
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if (admin_body(r, name_fields, nitems(name_fields), &f) == -1)
+	if (req_json_body(r, name_fields, nitems(name_fields), &f) == -1)
 		return;
 	prm[0] = p.user_id;
 	prm[1] = f.v[0].s;
 	one = q(STMT_NAME, 2, prm);
-	if ((rc = admin_tx(r, &p, &one, 1, NULL)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, &one, 1, NULL)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (me_read(r, &p, &m) == -1)
@@ -258,9 +258,9 @@ admin_me_password(struct req *r)
 	int64_t			 exp = 0;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if (admin_body(r, password_fields, PW__MAX, &f) == -1)
+	if (req_json_body(r, password_fields, PW__MAX, &f) == -1)
 		return;
 	if (me_read(r, &p, &m) == -1 ||
 	    me_password_ok(r, &m, "currentPassword", f.v[PW_CURRENT].s) == -1 ||
@@ -276,8 +276,8 @@ admin_me_password(struct req *r)
 	end[1] = p.session_id;
 	qs[0] = q(STMT_PASSWORD, 2, pw);
 	qs[1] = q(STMT_END_OTHERS, 2, end);
-	if ((rc = admin_tx(r, &p, qs, 2, NULL)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, qs, 2, NULL)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (p.kind == CRED_JWT)
@@ -345,7 +345,7 @@ me_confirm(struct req *r, const struct principal *p, struct me *m)
 {
 	struct form	 f;
 
-	if (admin_body(r, confirm_password_fields,
+	if (req_json_body(r, confirm_password_fields,
 	    nitems(confirm_password_fields), &f) == -1 ||
 	    me_read(r, p, m) == -1 ||
 	    me_password_ok(r, m, "password", f.v[0].s) == -1)
@@ -374,8 +374,8 @@ mfa_turn_on(struct req *r, const struct principal *p, struct dbq enable,
 	qs[0] = enable;
 	qs[1] = q(STMT_CODES_DROP, 1, &p->user_id);
 	qs[2] = q(STMT_CODES_ADD, 2, add);
-	if ((rc = admin_tx(r, p, qs, 3, res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, p, qs, 3, res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(res[0]) != 1) {
@@ -407,7 +407,7 @@ admin_me_totp_begin(struct req *r)
 	const char		*prm[2];
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1 || me_read(r, &p, &m) == -1)
+	if (gate_begin(r, &p) == -1 || me_read(r, &p, &m) == -1)
 		return;
 	if (m.mfa != NULL) {
 		req_fail(r, ERR_CONFLICT, "A second factor is already on: "
@@ -420,7 +420,7 @@ admin_me_totp_begin(struct req *r)
 	prm[1] = b32;
 	one = q(STMT_TOTP_PENDING, 2, prm);
 	if ((rc = db_run(r->db, r->arena, &one, 1, NULL, false)) != ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	req_json_begin(r, &w);
@@ -450,9 +450,9 @@ admin_me_totp_confirm(struct req *r)
 	int64_t			 step;
 	const char		*en[3];
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if (admin_body(r, code_fields, nitems(code_fields), &f) == -1 ||
+	if (req_json_body(r, code_fields, nitems(code_fields), &f) == -1 ||
 	    me_read(r, &p, &m) == -1)
 		return;
 	if (m.mfa != NULL) {
@@ -486,7 +486,7 @@ admin_me_email_mfa(struct req *r)
 	struct principal	 p;
 	struct me		 m;
 
-	if (admin_begin(r, &p) == -1 || me_confirm(r, &p, &m) == -1)
+	if (gate_begin(r, &p) == -1 || me_confirm(r, &p, &m) == -1)
 		return;
 	if (m.mfa != NULL) {
 		req_fail(r, ERR_CONFLICT, "A second factor is already on.");
@@ -509,12 +509,12 @@ admin_me_mfa_disable(struct req *r)
 	struct jw		 w;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1 || me_confirm(r, &p, &m) == -1)
+	if (gate_begin(r, &p) == -1 || me_confirm(r, &p, &m) == -1)
 		return;
 	qs[0] = q(STMT_MFA_OFF, 1, &p.user_id);
 	qs[1] = q(STMT_CODES_DROP, 1, &p.user_id);
-	if ((rc = admin_tx(r, &p, qs, 2, NULL)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, qs, 2, NULL)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	req_json_begin(r, &w);
@@ -538,7 +538,7 @@ admin_me_backup_codes(struct req *r)
 	const char		*codes[BACKUP_CODES], *hexes, *add[2];
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1 || me_confirm(r, &p, &m) == -1)
+	if (gate_begin(r, &p) == -1 || me_confirm(r, &p, &m) == -1)
 		return;
 	if (m.mfa == NULL) {
 		req_fail(r, ERR_CONFLICT, "Turn a second factor on first.");
@@ -549,8 +549,8 @@ admin_me_backup_codes(struct req *r)
 	add[1] = hexes;
 	qs[0] = q(STMT_CODES_DROP, 1, &p.user_id);
 	qs[1] = q(STMT_CODES_ADD, 2, add);
-	if ((rc = admin_tx(r, &p, qs, 2, NULL)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, qs, 2, NULL)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	req_json_begin(r, &w);

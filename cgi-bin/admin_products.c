@@ -364,7 +364,7 @@ catalog_product_answer(struct req *r, const struct principal *pr,
 /*
  * Answer a failed product write: a taken slug is 409 naming it, a
  * category that vanished meanwhile is 400 on categoryId; anything else
- * as admin_fail() does.
+ * as gate_fail() does.
  */
 static void
 catalog_product_fail(struct req *r, enum err rc, const char *slug)
@@ -376,7 +376,7 @@ catalog_product_fail(struct req *r, enum err rc, const char *slug)
 	else if (catalog_sqlstate(r, SQLSTATE_FOREIGN_KEY))
 		req_fail_field(r, "categoryId", BAD_CATEGORY);
 	else
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 }
 
 /*
@@ -402,9 +402,9 @@ admin_products_list(struct req *r)
 	enum err		 rc;
 	int			 i, rows, cols[PC__MAX];
 
-	if (admin_begin(r, &pr) == -1)
+	if (gate_begin(r, &pr) == -1)
 		return;
-	if (catalog_query(r, list_fields, LF__MAX, &f) == -1)
+	if (req_query(r, list_fields, LF__MAX, &f) == -1)
 		return;
 	pg.limit = f.v[LF_LIMIT].set ? f.v[LF_LIMIT].i : LIST_LIMIT_DEFAULT;
 	pg.offset = f.v[LF_OFFSET].set ? f.v[LF_OFFSET].i : 0;
@@ -417,8 +417,8 @@ admin_products_list(struct req *r)
 	params[4] = catalog_i64(r->arena, pg.offset);
 	q[0] = (struct dbq){ stmts[STMT_PRODUCT_COUNT], 3, params };
 	q[1] = (struct dbq){ stmts[list_stmts[sort]], 5, params };
-	if ((rc = admin_tx(r, &pr, q, 2, res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &pr, q, 2, res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	pg.total = catalog_int(res[0], 0, db_col(res[0], "total"));
@@ -473,11 +473,11 @@ admin_products_create(struct req *r)
 	enum err		 rc;
 	int			 tries;
 
-	if (admin_begin(r, &pr) == -1)
+	if (gate_begin(r, &pr) == -1)
 		return;
-	if (catalog_query(r, NULL, 0, &f) == -1)
+	if (req_query(r, NULL, 0, &f) == -1)
 		return;
-	if (admin_body(r, product_create_fields, PF__MAX, &f) == -1)
+	if (req_json_body(r, product_create_fields, PF__MAX, &f) == -1)
 		return;
 	if (catalog_price(r->arena, &pr, f.v[PF_PRICE].s, &minor, &msg) == -1) {
 		req_fail_field(r, "price", msg);
@@ -501,7 +501,7 @@ admin_products_create(struct req *r)
 	    f.v[PF_DOWNLOAD_EXPIRY_HOURS].i : EXPIRY_DEFAULT);
 	q = (struct dbq){ stmts[STMT_PRODUCT_INSERT], 10, params };
 	for (tries = 1;; tries++) {
-		rc = admin_tx(r, &pr, &q, 1, &res);
+		rc = gate_tx(r, &pr, &q, 1, &res);
 		if (rc == ERR_OK || !gen || tries == SLUG_TRIES ||
 		    !catalog_sqlstate(r, SQLSTATE_UNIQUE))
 			break;
@@ -538,11 +538,11 @@ admin_products_update(struct req *r)
 	size_t			 count;
 	enum err		 rc;
 
-	if (admin_begin(r, &pr) == -1)
+	if (gate_begin(r, &pr) == -1)
 		return;
-	if ((id = admin_param_uuid(r, "product")) == NULL)
+	if ((id = gate_param_uuid(r, "product")) == NULL)
 		return;
-	if (catalog_query(r, NULL, 0, &f) == -1)
+	if (req_query(r, NULL, 0, &f) == -1)
 		return;
 	if (catalog_patch_body(r, product_update_fields, PF__MAX, &f,
 	    nulls) == -1)
@@ -579,7 +579,7 @@ admin_products_update(struct req *r)
 	    catalog_i64(r->arena, v[PF_DOWNLOAD_EXPIRY_HOURS].i) : NULL;
 	q[0] = (struct dbq){ stmts[STMT_PRODUCT_FOUND], 1, params };
 	q[1] = (struct dbq){ stmts[STMT_PRODUCT_UPDATE], 11, params };
-	if ((rc = admin_tx(r, &pr, q, 2, res)) != ERR_OK) {
+	if ((rc = gate_tx(r, &pr, q, 2, res)) != ERR_OK) {
 		catalog_product_fail(r, rc, params[2]);
 		return;
 	}
@@ -612,23 +612,23 @@ admin_products_delete(struct req *r)
 	bool			 hard;
 	enum err		 rc;
 
-	if (admin_begin(r, &pr) == -1)
+	if (gate_begin(r, &pr) == -1)
 		return;
-	if ((id = admin_param_uuid(r, "product")) == NULL)
+	if ((id = gate_param_uuid(r, "product")) == NULL)
 		return;
-	if (catalog_query(r, delete_fields, DF__MAX, &f) == -1)
+	if (req_query(r, delete_fields, DF__MAX, &f) == -1)
 		return;
 	hard = f.v[DF_HARD].set && f.v[DF_HARD].b;
 	if (hard) {
 		q[0] = (struct dbq){ stmts[STMT_PRODUCT_FOUND], 1, &id };
 		q[1] = (struct dbq){ stmts[STMT_PRODUCT_DELETE], 1, &id };
-		rc = admin_tx(r, &pr, q, 2, res);
+		rc = gate_tx(r, &pr, q, 2, res);
 	} else {
 		q[0] = (struct dbq){ stmts[STMT_PRODUCT_DEACTIVATE], 1, &id };
-		rc = admin_tx(r, &pr, q, 1, res);
+		rc = gate_tx(r, &pr, q, 1, res);
 	}
 	if (rc != ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(res[hard ? 1 : 0]) == 0) {

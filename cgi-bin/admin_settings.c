@@ -1,7 +1,10 @@
 /*
  * admin_settings.c: the admin API's store settings: read by any staff;
- * name, currency (carrying the products with it), allowed CORS origins
- * and support email changed with settings.write.
+ * name, currency (carrying the products with it), allowed CORS origins,
+ * support email, checkout options (promotion codes, automatic tax) and
+ * the store's own outgoing mail (sender, SMTP server) changed with
+ * settings.write. The SMTP password is never shown, only whether it is
+ * set. Stripe Connect is admin_stripe.c.
  */
 #include "config.h"
 
@@ -13,19 +16,25 @@
 #include "admin.h"
 #include "admin_store.h"
 #include "arena.h"
+#include "conf.h"
 #include "db.h"
 #include "jw.h"
+#include "mime.h"
 #include "req.h"
 #include "str.h"
+#include "url.h"
 #include "valid.h"
 
 #define ORIGINS_MAX		20
-#define HOST_MAX		253
 
 #define SETTINGS_COLS \
 	" s.id, s.slug, s.name, s.currency," \
 	" array_to_json(s.allowed_origins) AS allowed_origins," \
-	" s.support_email, s.is_active," \
+	" s.support_email, s.is_active, s.checkout_promotion_codes," \
+	" s.checkout_automatic_tax, s.mail_from, s.smtp_url, s.smtp_user," \
+	" s.smtp_password IS NOT NULL AS smtp_password_set," \
+	" s.stripe_account_id, s.stripe_charges_enabled," \
+	" s.stripe_details_submitted," \
 	" " TS("s.created_at") " AS created_at," \
 	" " TS("s.updated_at") " AS updated_at"
 
@@ -50,15 +59,25 @@ static const char *const stmts[STMT__MAX] = {
 	" FROM stores s JOIN currencies ox ON ox.code = s.currency"
 	" LEFT JOIN currencies nx ON nx.code = $1::text"
 	" WHERE s.id = current_store_id() FOR UPDATE OF s",
-	/* STMT_SETTINGS_UPDATE: NULL keeps a field; a currency change only
-	 * when allowed (else no row, and STMT_SETTINGS_CHECK says why) */
+	/* STMT_SETTINGS_UPDATE: NULL keeps a field ($n boolean: change the
+	 * next one); a currency change only when allowed (else no row, and
+	 * nothing changes: STMT_SETTINGS_CHECK says why) */
 	"UPDATE stores s SET name = coalesce($1::text, s.name),"
 	" currency = coalesce($2::text, s.currency),"
 	" allowed_origins = CASE WHEN $3::text IS NULL THEN s.allowed_origins"
 	"  ELSE ARRAY(SELECT t.x FROM jsonb_array_elements_text($3::text::jsonb)"
 	"  WITH ORDINALITY AS t(x, n) ORDER BY t.n) END,"
 	" support_email = CASE WHEN $4::boolean THEN $5::text"
-	"  ELSE s.support_email END"
+	"  ELSE s.support_email END,"
+	" checkout_promotion_codes = coalesce($6::boolean,"
+	"  s.checkout_promotion_codes),"
+	" checkout_automatic_tax = coalesce($7::boolean,"
+	"  s.checkout_automatic_tax),"
+	" mail_from = CASE WHEN $8::boolean THEN $9 ELSE s.mail_from END,"
+	" smtp_url = CASE WHEN $10::boolean THEN $11 ELSE s.smtp_url END,"
+	" smtp_user = CASE WHEN $12::boolean THEN $13 ELSE s.smtp_user END,"
+	" smtp_password = CASE WHEN $14::boolean THEN $15"
+	"  ELSE s.smtp_password END"
 	" WHERE s.id = current_store_id() AND ($2::text IS NULL"
 	"  OR $2::text = s.currency"
 	"  OR (EXISTS (SELECT 1 FROM currencies WHERE code = $2::text)"
@@ -78,6 +97,12 @@ enum settings_field {
 	SF_CURRENCY,
 	SF_ORIGINS,
 	SF_SUPPORT_EMAIL,
+	SF_PROMOTION_CODES,
+	SF_AUTOMATIC_TAX,
+	SF_MAIL_FROM,
+	SF_SMTP_URL,
+	SF_SMTP_USER,
+	SF_SMTP_PASSWORD,
 	SF__MAX
 };
 
@@ -87,12 +112,69 @@ static const struct field settings_fields[SF__MAX] = {
 	{ "allowedOrigins", FIELD_LIST, false, 0, ORIGINS_MAX, NULL },
 								/* SF_ORIGINS */
 	{ "supportEmail", FIELD_EMAIL, false, 0, 0, NULL },	/* SF_SUPPORT_EMAIL */
+	{ "allowPromotionCodes", FIELD_BOOL, false, 0, 0, NULL },
+							/* SF_PROMOTION_CODES */
+	{ "automaticTax", FIELD_BOOL, false, 0, 0, NULL },	/* SF_AUTOMATIC_TAX */
+	{ "mailFrom", FIELD_TEXT, false, 3, 254, NULL },	/* SF_MAIL_FROM */
+	{ "smtpUrl", FIELD_TEXT, false, 9, 255, NULL },		/* SF_SMTP_URL */
+	{ "smtpUser", FIELD_TEXT, false, 1, 255, NULL },	/* SF_SMTP_USER */
+	{ "smtpPassword", FIELD_TEXT, false, 1, 255, NULL },	/* SF_SMTP_PASSWORD */
 };
 
 static void		 admin_store_settings_json(struct jw *,
 			    const struct pg_result *);
-static const char	*admin_store_origin(struct arena *, const char *,
-			    const char **);
+static bool		 admin_settings_nullable(size_t);
+static bool		 admin_settings_smtp_url(const char *);
+
+/* Fields a PATCH may clear with null. */
+static bool
+admin_settings_nullable(size_t i)
+{
+	return i == SF_SUPPORT_EMAIL || i == SF_MAIL_FROM || i == SF_SMTP_URL ||
+	    i == SF_SMTP_USER || i == SF_SMTP_PASSWORD;
+}
+
+/*
+ * smtp://host[:port] or smtps://host[:port] (a trailing / allowed): a
+ * host name or an IPv4 or bracketed IPv6 address, a port 1 to 65535.
+ */
+static bool
+admin_settings_smtp_url(const char *u)
+{
+	const char	*p;
+	size_t		 n, i;
+	long		 port = 0;
+
+	if (strncmp(u, "smtp://", 7) == 0)
+		p = u + 7;
+	else if (strncmp(u, "smtps://", 8) == 0)
+		p = u + 8;
+	else
+		return false;
+	if (*p == '[') {
+		n = strspn(p + 1, "0123456789abcdefABCDEF:.");
+		if (n == 0 || p[n + 1] != ']')
+			return false;
+		p += n + 2;
+	} else {
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+		if (n == 0 || n > 253 || *p == '-' || *p == '.')
+			return false;
+		p += n;
+	}
+	if (*p == ':') {
+		n = strspn(p + 1, "0123456789");
+		for (i = 1; i <= n && n <= 5; i++)
+			port = port * 10 + (p[i] - '0');
+		if (n == 0 || n > 5 || port < 1 || port > 65535)
+			return false;
+		p += n + 1;
+	}
+	if (*p == '/')
+		p++;
+	return *p == '\0';
+}
 
 static void
 admin_store_settings_json(struct jw *w, const struct pg_result *res)
@@ -106,123 +188,25 @@ admin_store_settings_json(struct jw *w, const struct pg_result *res)
 	jw_raw(w, "allowedOrigins", admin_store_val(res, 0, "allowed_origins"));
 	jw_str(w, "supportEmail", admin_store_val(res, 0, "support_email"));
 	jw_bool(w, "isActive", admin_store_bool(res, 0, "is_active"));
+	jw_bool(w, "allowPromotionCodes",
+	    admin_store_bool(res, 0, "checkout_promotion_codes"));
+	jw_bool(w, "automaticTax",
+	    admin_store_bool(res, 0, "checkout_automatic_tax"));
+	jw_str(w, "mailFrom", admin_store_val(res, 0, "mail_from"));
+	jw_str(w, "smtpUrl", admin_store_val(res, 0, "smtp_url"));
+	jw_str(w, "smtpUser", admin_store_val(res, 0, "smtp_user"));
+	jw_bool(w, "smtpPasswordSet",
+	    admin_store_bool(res, 0, "smtp_password_set"));
+	jw_obj_open(w, "stripe");
+	jw_str(w, "accountId", admin_store_val(res, 0, "stripe_account_id"));
+	jw_bool(w, "chargesEnabled",
+	    admin_store_bool(res, 0, "stripe_charges_enabled"));
+	jw_bool(w, "detailsSubmitted",
+	    admin_store_bool(res, 0, "stripe_details_submitted"));
+	jw_obj_close(w);
 	jw_str(w, "createdAt", admin_store_val(res, 0, "created_at"));
 	jw_str(w, "updatedAt", admin_store_val(res, 0, "updated_at"));
 	jw_obj_close(w);
-}
-
-/*
- * Normalise one allowed origin to the form browsers send in Origin, which
- * CORS compares byte for byte: scheme://host[:port] with scheme and host
- * in lower case and the scheme's default port (80, 443) left out. A path
- * (even "/"), query, fragment, user information, a non-ASCII host (use
- * its xn-- form) or a port outside 1..65535 is refused. Returns the
- * origin (in the arena), or NULL with *why.
- */
-static const char *
-admin_store_origin(struct arena *a, const char *in, const char **why)
-{
-	const char	*p, *host, *hend, *port = NULL, *e;
-	char		*h;
-	size_t		 i, hlen, label = 0;
-	int64_t		 pn = 0;
-	bool		 https;
-
-	if (strncasecmp(in, "https://", 8) == 0) {
-		https = true;
-		p = in + 8;
-	} else if (strncasecmp(in, "http://", 7) == 0) {
-		https = false;
-		p = in + 7;
-	} else {
-		*why = "must start with http:// or https://";
-		return NULL;
-	}
-	if (strpbrk(p, "/?#") != NULL) {
-		*why = "must be scheme://host[:port] with no path, query or "
-		    "fragment (not even a trailing /)";
-		return NULL;
-	}
-	if (strchr(p, '@') != NULL) {
-		*why = "must not carry user information (@)";
-		return NULL;
-	}
-	host = p;
-	if (*p == '[') {
-		/* An IPv6 literal: hex digits, colons, and dots for IPv4. */
-		for (hend = p + 1; *hend != ']'; hend++)
-			if (!((*hend >= '0' && *hend <= '9') ||
-			    (*hend >= 'a' && *hend <= 'f') ||
-			    (*hend >= 'A' && *hend <= 'F') ||
-			    *hend == ':' || *hend == '.')) {
-				*why = "has an invalid IPv6 address";
-				return NULL;
-			}
-		if (hend == p + 1) {
-			*why = "has an invalid IPv6 address";
-			return NULL;
-		}
-		hend++;
-	} else
-		hend = p + strcspn(p, ":");
-	hlen = (size_t)(hend - host);
-	if (hlen == 0) {
-		*why = "must name a host";
-		return NULL;
-	}
-	if (*hend == ':') {
-		port = hend + 1;
-		for (i = 0; port[i] != '\0'; i++)
-			if (port[i] < '0' || port[i] > '9')
-				break;
-		pn = str_to_i64(port, 1, 65535, &e);
-		if (port[i] != '\0' || i == 0 || i > 5 || e != NULL) {
-			*why = "must have a port from 1 to 65535";
-			return NULL;
-		}
-		if (pn == (https ? 443 : 80))
-			port = NULL;
-	} else if (*hend != '\0') {
-		*why = "must be scheme://host[:port]";
-		return NULL;
-	}
-	if (*host != '[') {
-		if (hlen > HOST_MAX) {
-			*why = "has a host name that is too long";
-			return NULL;
-		}
-		for (i = 0; i <= hlen; i++) {
-			if (i == hlen || host[i] == '.') {
-				if (label == 0 || host[i - 1] == '-') {
-					*why = "has an invalid host name";
-					return NULL;
-				}
-				label = 0;
-				continue;
-			}
-			if ((unsigned char)host[i] >= 0x80) {
-				*why = "must give an international host name in "
-				    "its ASCII (xn--) form";
-				return NULL;
-			}
-			if (!((host[i] >= 'a' && host[i] <= 'z') ||
-			    (host[i] >= 'A' && host[i] <= 'Z') ||
-			    (host[i] >= '0' && host[i] <= '9') ||
-			    host[i] == '-') || ++label > 63 ||
-			    (label == 1 && host[i] == '-')) {
-				*why = "has an invalid host name";
-				return NULL;
-			}
-		}
-	}
-	h = arena_strndup(a, host, hlen);
-	for (i = 0; i < hlen; i++)
-		if (h[i] >= 'A' && h[i] <= 'Z')
-			h[i] = (char)(h[i] - 'A' + 'a');
-	if (port != NULL)
-		return arena_printf(a, "%s://%s:%lld", https ? "https" : "http",
-		    h, (long long)pn);
-	return arena_printf(a, "%s://%s", https ? "https" : "http", h);
 }
 
 /*
@@ -237,11 +221,11 @@ admin_settings_get(struct req *r)
 	struct jw		 w;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
 	q = (struct dbq){ stmts[STMT_SETTINGS_GET], 0, NULL };
-	if ((rc = admin_tx(r, &p, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, &q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(res) != 1) {
@@ -255,8 +239,11 @@ admin_settings_get(struct req *r)
 
 /*
  * PATCH /api/v1/admin/settings {name?, currency?, allowedOrigins?,
- * supportEmail?}: change what is given (supportEmail null clears it).
- * Origins are normalised (see admin_store_origin) and duplicates dropped.
+ * supportEmail?, allowPromotionCodes?, automaticTax?, mailFrom?, smtpUrl?,
+ * smtpUser?, smtpPassword?}: change what is given (null clears
+ * supportEmail and the mail fields; the mail fields only where store_smtp
+ * is 1).
+ * Origins are normalised (see url_origin) and duplicates dropped.
  * A new currency carries the store's products with it, in the same
  * transaction. Needs settings.write. Answers the settings. Raises HTTP 400
  * for bad fields, an unknown currency or nothing to change; 409 for a
@@ -271,20 +258,39 @@ admin_settings_update(struct req *r)
 	struct pg_result	*out[3];
 	struct dbq		 q[3];
 	struct jw		 w;
-	const char		*check[1], *upd[5], *why, *cur, *ox, *nx;
+	const char		*check[1], *upd[15], *why, *cur, *ox, *nx;
+	char			 addr[256];
 	const char		**origins = NULL;
 	const struct fval	*v;
 	size_t			 i, j, n = 0;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if (admin_body(r, settings_fields, SF__MAX, &f) == -1)
+	if (req_json_body(r, settings_fields, SF__MAX, &f) == -1)
 		return;
 	for (i = 0; i < SF__MAX; i++)
-		if (i != SF_SUPPORT_EMAIL && f.v[i].null)
+		if (!admin_settings_nullable(i) && f.v[i].null)
 			valid_error(&f, settings_fields[i].name,
 			    "must not be null");
+	for (i = SF_MAIL_FROM; i < SF__MAX; i++)
+		if (f.v[i].set && admin_store_has_ctl(f.v[i].s))
+			valid_error(&f, settings_fields[i].name,
+			    "must not contain control characters");
+	if (f.v[SF_MAIL_FROM].set && mime_addr_spec(f.v[SF_MAIL_FROM].s, addr,
+	    sizeof(addr)) == -1)
+		valid_error(&f, "mailFrom", "must be an address, or a name and "
+		    "an address: Shop <shop@example.com>");
+	if (f.v[SF_SMTP_URL].set && !admin_settings_smtp_url(f.v[SF_SMTP_URL].s))
+		valid_error(&f, "smtpUrl", "must be smtp://host[:port] or "
+		    "smtps://host[:port]");
+	/* The installation's operator decides whether stores may. */
+	if (!conf_int(CONF_STORE_SMTP))
+		for (i = SF_MAIL_FROM; i < SF__MAX; i++)
+			if (f.v[i].set)
+				valid_error(&f, settings_fields[i].name,
+				    "cannot be set: this installation sends "
+				    "every store's mail itself (store_smtp = 0)");
 	if (f.v[SF_NAME].set && admin_store_has_ctl(f.v[SF_NAME].s))
 		valid_error(&f, "name", "must not contain control characters");
 	cur = f.v[SF_CURRENCY].set ? f.v[SF_CURRENCY].s : NULL;
@@ -299,7 +305,7 @@ admin_settings_update(struct req *r)
 	if (v->set) {
 		origins = arena_calloc(r->arena, v->nlist + 1, sizeof(*origins));
 		for (i = 0; i < v->nlist; i++) {
-			const char *o = admin_store_origin(r->arena,
+			const char *o = url_origin(r->arena,
 			    v->list[i], &why);
 
 			if (o == NULL) {
@@ -318,10 +324,12 @@ admin_settings_update(struct req *r)
 		req_fail_form(r, &f);
 		return;
 	}
-	if (!f.v[SF_NAME].set && cur == NULL && !v->set &&
-	    !f.v[SF_SUPPORT_EMAIL].set && !f.v[SF_SUPPORT_EMAIL].null) {
+	for (i = 0; i < SF__MAX; i++)
+		if (f.v[i].set || f.v[i].null)
+			break;
+	if (i == SF__MAX) {
 		req_fail(r, ERR_VALIDATION, "Nothing to change: give at least "
-		    "one of name, currency, allowedOrigins, supportEmail.");
+		    "one of the settings' fields.");
 		return;
 	}
 
@@ -333,10 +341,18 @@ admin_settings_update(struct req *r)
 	    "true" : "false";
 	upd[4] = f.v[SF_SUPPORT_EMAIL].set ? f.v[SF_SUPPORT_EMAIL].s : NULL;
 	q[0] = (struct dbq){ stmts[STMT_SETTINGS_CHECK], 1, check };
-	q[1] = (struct dbq){ stmts[STMT_SETTINGS_UPDATE], 5, upd };
+	upd[5] = f.v[SF_PROMOTION_CODES].set ?
+	    (f.v[SF_PROMOTION_CODES].b ? "true" : "false") : NULL;
+	upd[6] = f.v[SF_AUTOMATIC_TAX].set ?
+	    (f.v[SF_AUTOMATIC_TAX].b ? "true" : "false") : NULL;
+	for (i = SF_MAIL_FROM, j = 7; i < SF__MAX; i++, j += 2) {
+		upd[j] = f.v[i].set || f.v[i].null ? "true" : "false";
+		upd[j + 1] = f.v[i].set ? f.v[i].s : NULL;
+	}
+	q[1] = (struct dbq){ stmts[STMT_SETTINGS_UPDATE], 15, upd };
 	q[2] = (struct dbq){ stmts[STMT_PRODUCTS_CURRENCY], 0, NULL };
-	if ((rc = admin_tx(r, &p, q, 3, out)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, q, 3, out)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(out[1]) == 1) {

@@ -276,11 +276,11 @@ admin_users_list(struct req *r)
 	enum err		 rc;
 	int			 i, n;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
 	q = (struct dbq){ stmts[STMT_USERS_LIST], 0, NULL };
-	if ((rc = admin_tx(r, &p, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, &q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	req_json_begin(r, &w);
@@ -316,9 +316,9 @@ admin_users_invite(struct req *r)
 	int			 role;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if (admin_body(r, invite_fields, IF__MAX, &f) == -1)
+	if (req_json_body(r, invite_fields, IF__MAX, &f) == -1)
 		return;
 	if (f.v[IF_NAME].set && admin_store_has_ctl(f.v[IF_NAME].s)) {
 		req_fail_field(r, "name", "must not contain control characters");
@@ -333,8 +333,8 @@ admin_users_invite(struct req *r)
 
 	lookup[0] = email;
 	q[0] = (struct dbq){ stmts[STMT_USER_LOOKUP], 1, lookup };
-	if ((rc = admin_tx(r, &p, q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(res) == 1) {
@@ -367,14 +367,14 @@ admin_users_invite(struct req *r)
 	} else
 		admin_store_added_mail(r, &p, &q[nq++], to, role);
 
-	rc = admin_tx(r, &p, q, nq, out);
+	rc = gate_tx(r, &p, q, nq, out);
 	if (rc == ERR_CONFLICT && strcmp(db_sqlstate(r->db), "23505") == 0) {
 		req_fail(r, ERR_CONFLICT, "This person was added or invited "
 		    "meanwhile; reload the staff list.");
 		return;
 	}
 	if (rc != ERR_OK) {
-		admin_fail(r, rc);
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(out[mi]) != 1) {
@@ -405,19 +405,19 @@ admin_users_update(struct req *r)
 	const char		*params[2], *user;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if ((user = admin_param_uuid(r, "user")) == NULL)
+	if ((user = gate_param_uuid(r, "user")) == NULL)
 		return;
-	if (admin_body(r, role_fields, RF__MAX, &f) == -1)
+	if (req_json_body(r, role_fields, RF__MAX, &f) == -1)
 		return;
 	if (admin_store_role_ok(r, &p, (int)f.v[RF_ROLE].i) == -1)
 		return;
 	params[0] = user;
 	params[1] = role_names[f.v[RF_ROLE].i];
 	q = (struct dbq){ stmts[STMT_MEMBER_ROLE], 2, params };
-	if ((rc = admin_tx(r, &p, &q, 1, &res)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, &q, 1, &res)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(res) != 1) {
@@ -446,16 +446,16 @@ admin_users_remove(struct req *r)
 	const char		*params[1], *user;
 	enum err		 rc;
 
-	if (admin_begin(r, &p) == -1)
+	if (gate_begin(r, &p) == -1)
 		return;
-	if ((user = admin_param_uuid(r, "user")) == NULL)
+	if ((user = gate_param_uuid(r, "user")) == NULL)
 		return;
 	params[0] = user;
 	q[0] = (struct dbq){ stmts[STMT_MEMBER_REMOVE], 1, params };
 	q[1] = (struct dbq){ stmts[STMT_MEMBER_SESSIONS], 1, params };
 	q[2] = (struct dbq){ stmts[STMT_MEMBER_INVITES], 1, params };
-	if ((rc = admin_tx(r, &p, q, 3, out)) != ERR_OK) {
-		admin_fail(r, rc);
+	if ((rc = gate_tx(r, &p, q, 3, out)) != ERR_OK) {
+		gate_fail(r, rc);
 		return;
 	}
 	if (db_ntuples(out[0]) != 1) {

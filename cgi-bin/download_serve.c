@@ -26,7 +26,9 @@
 #include "fcrypt.h"
 #include "fname.h"
 #include "localstore.h"
+#include "link.h"
 #include "log.h"
+#include "page.h"
 #include "req.h"
 #include "s3.h"
 #include "str.h"
@@ -35,7 +37,6 @@
 
 #define RESEND_PER_MINUTE	5	/* per address: each may send mail */
 #define RESEND_LINKS_MAX	20	/* fresh links one request may issue */
-#define PAGE_MAX		(64 * 1024)
 
 static struct localstore_conf	 store;
 static bool			 store_ok;
@@ -201,11 +202,8 @@ dlserve_page(struct req *r, int status, const char *outcome,
     const char *token, const char *expires)
 {
 	struct tmpl_val		*v;
-	struct buf		 b;
 	const struct outcome_text *t = &texts[0];
-	char			 err[256];
 	size_t			 i;
-	int			 rc;
 
 	for (i = 0; i < nitems(texts); i++)
 		if (strcmp(texts[i].outcome, outcome) == 0)
@@ -220,26 +218,12 @@ dlserve_page(struct req *r, int status, const char *outcome,
 	tmpl_set_str(v, "action", token != NULL ?
 	    arena_printf(r->arena, "/download/%s/resend", token) : "");
 	tmpl_set_str(v, "expires", expires != NULL ? expires : "");
-	buf_init(&b, PAGE_MAX);
-	rc = tmpl_render(&b, "download.html", v, err, sizeof(err));
-	if (rc == -1)
-		log_errx("download page: %s", err);
-	else {
-		req_nocache(r);
-		req_set_header(r, "Content-Type", "text/html; charset=utf-8");
-		req_set_header(r, "Content-Security-Policy",
-		    "default-src 'none'; style-src 'unsafe-inline'; "
-		    "form-action 'self'; frame-ancestors 'none'");
-		buf_reset(r->body);
-		buf_add(r->body, b.data, b.len);
-		r->status = status;
-	}
-	buf_clear(&b);
-	return rc;
+	return page_render(r, status, "download.html", v);
 }
 
 static const char resend_sql[] =
-    "SELECT download_resend($1, $2, string_to_array($3, ' '), $4)";
+    "SELECT download_resend($1, $2, string_to_array($3, ' ')::uuid[],"
+    " string_to_array($4, ' '), $5)";
 
 /*
  * The email=... of the page's form, from an urlencoded body. NULL if
@@ -278,10 +262,8 @@ resend_email(struct req *r)
 int
 dlserve_resend(struct req *r, const char *token)
 {
-	struct buf	 raw;
 	struct dbq	 one;
-	const char	*prm[4], *email;
-	size_t		 i;
+	const char	*prm[5], *email;
 	enum err	 rc;
 
 	if (app_limit(r, "resend", r->client_addr != NULL ?
@@ -291,19 +273,12 @@ dlserve_resend(struct req *r, const char *token)
 		/* Not an address: the same page, nothing sent. */
 		return 0;
 	}
-	/* Fresh tokens made here; the database uses as many as it needs. */
-	buf_init(&raw, RESEND_LINKS_MAX * 48);
-	for (i = 0; i < RESEND_LINKS_MAX; i++) {
-		if (i > 0)
-			buf_putc(&raw, ' ');
-		buf_puts(&raw, crypto_token(r->arena, 32));
-	}
+	/* Fresh links made here; the database uses as many as it needs. */
 	prm[0] = crypto_sha256_hex(r->arena, token, strlen(token));
 	prm[1] = email;
-	prm[2] = arena_strdup(r->arena, raw.data);
-	prm[3] = conf_get(CONF_PUBLIC_URL);
-	buf_clear(&raw);
-	one = (struct dbq){ resend_sql, 4, prm };
+	link_download_batch(r->arena, RESEND_LINKS_MAX, &prm[2], &prm[3]);
+	prm[4] = conf_get(CONF_PUBLIC_URL);
+	one = (struct dbq){ resend_sql, 5, prm };
 	if ((rc = db_run(r->db, r->arena, &one, 1, NULL, false)) != ERR_OK) {
 		req_fail(r, rc, NULL);
 		return -1;

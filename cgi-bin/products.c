@@ -78,8 +78,7 @@ static int
 products_store_ident(struct req *r, const char **ident, bool *is_uuid)
 {
 	*ident = req_param(r, "store");
-	*is_uuid = str_is_uuid(*ident);
-	if (!*is_uuid && !str_is_slug(*ident, SLUG_MAX)) {
+	if (!store_ident_ok(*ident, is_uuid)) {
 		req_fail(r, ERR_NOT_FOUND, "No such store.");
 		return -1;
 	}

@@ -133,6 +133,34 @@ static const struct conf_def defs[CONF__MAX] = {
 	    "1", 0, 2 },					/* CONF_SMTP_STARTTLS */
 	{ "outbox_max_attempts", "COLMENA_OUTBOX_MAX_ATTEMPTS", CONF_T_INT,
 	    "8", 1, 100 },				/* CONF_OUTBOX_MAX_ATTEMPTS */
+	{ "token_secret", "COLMENA_TOKEN_SECRET", CONF_T_STRING,
+	    "", 0, 0 },						/* CONF_TOKEN_SECRET */
+	{ "stripe_secret_key", "COLMENA_STRIPE_SECRET_KEY", CONF_T_STRING,
+	    "", 0, 0 },					/* CONF_STRIPE_SECRET_KEY */
+	{ "stripe_publishable_key", "COLMENA_STRIPE_PUBLISHABLE_KEY",
+	    CONF_T_STRING, "", 0, 0 },			/* CONF_STRIPE_PUBLISHABLE_KEY */
+	{ "stripe_api_base", "COLMENA_STRIPE_API_BASE", CONF_T_STRING,
+	    "https://api.stripe.com", 0, 0 },		/* CONF_STRIPE_API_BASE */
+	{ "stripe_api_version", "COLMENA_STRIPE_API_VERSION", CONF_T_STRING,
+	    "2024-06-20", 0, 0 },			/* CONF_STRIPE_API_VERSION */
+	{ "stripe_webhook_secret", "COLMENA_STRIPE_WEBHOOK_SECRET",
+	    CONF_T_STRING, "", 0, 0 },			/* CONF_STRIPE_WEBHOOK_SECRET */
+	{ "stripe_webhook_secret_previous",
+	    "COLMENA_STRIPE_WEBHOOK_SECRET_PREVIOUS", CONF_T_STRING,
+	    "", 0, 0 },			/* CONF_STRIPE_WEBHOOK_SECRET_PREVIOUS */
+	{ "stripe_connect_webhook_secret",
+	    "COLMENA_STRIPE_CONNECT_WEBHOOK_SECRET", CONF_T_STRING,
+	    "", 0, 0 },			/* CONF_STRIPE_CONNECT_WEBHOOK_SECRET */
+	{ "stripe_timeout", "COLMENA_STRIPE_TIMEOUT", CONF_T_INT,
+	    "20", 1, 120 },				/* CONF_STRIPE_TIMEOUT */
+	{ "stripe_connect_timeout", "COLMENA_STRIPE_CONNECT_TIMEOUT",
+	    CONF_T_INT, "5", 1, 60 },			/* CONF_STRIPE_CONNECT_TIMEOUT */
+	{ "stripe_fee_bps", "COLMENA_STRIPE_FEE_BPS", CONF_T_INT,
+	    "0", 0, 5000 },				/* CONF_STRIPE_FEE_BPS */
+	{ "checkout_expiry", "COLMENA_CHECKOUT_EXPIRY", CONF_T_INT,
+	    "3600", 1800, 86400 },			/* CONF_CHECKOUT_EXPIRY */
+	{ "store_smtp", "COLMENA_STORE_SMTP", CONF_T_INT,
+	    "0", 0, 1 },				/* CONF_STORE_SMTP */
 };
 
 static char	*vals[CONF__MAX];

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -369,4 +370,22 @@ crypto_sha256_fd(int fd, char hex[65], uint64_t *size)
 	EVP_MD_CTX_free(ctx);
 	str_hex(hex, md, sizeof(md));
 	return rc;
+}
+
+/*
+ * A random (version 4) UUID in lowercase canonical form, NUL-terminated,
+ * into out[CRYPTO_UUID_SIZE].
+ */
+void
+crypto_uuid_v4(char *out)
+{
+	unsigned char	 b[16];
+	char		 hex[33];
+
+	crypto_random(b, sizeof(b));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	str_hex(hex, b, sizeof(b));
+	snprintf(out, CRYPTO_UUID_SIZE, "%.8s-%.4s-%.4s-%.4s-%.12s", hex,
+	    hex + 8, hex + 12, hex + 16, hex + 20);
 }

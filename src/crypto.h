@@ -14,6 +14,7 @@ struct arena;
 
 #define CRYPTO_SHA256_LEN	32
 #define CRYPTO_HMAC_MAX		64	/* the largest digest (SHA-512) */
+#define CRYPTO_UUID_SIZE	37	/* canonical UUID and its NUL */
 
 /* Output sizes including the NUL, for n input bytes. */
 #define CRYPTO_B64URL_SIZE(n)	(((n) + 2) / 3 * 4 + 1)
@@ -33,5 +34,6 @@ int	 crypto_base32_decode(unsigned char *out, size_t outsz, const char *,
 char	*crypto_token(struct arena *, size_t nbytes);
 char	*crypto_sha256_hex(struct arena *, const void *, size_t);
 int	 crypto_sha256_fd(int fd, char hex[65], uint64_t *size);
+void	 crypto_uuid_v4(char *out);
 
 #endif

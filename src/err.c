@@ -30,6 +30,7 @@ static const struct errinfo errs[ERR__MAX] = {
 	{ 429, "RATE_LIMITED", "Too many requests." },			/* ERR_RATE_LIMITED */
 	{ 500, "INTERNAL_ERROR", "Something went wrong on our side." },	/* ERR_INTERNAL */
 	{ 503, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable." }, /* ERR_UNAVAILABLE */
+	{ 502, "PAYMENT_PROVIDER_ERROR", "The payment provider refused the request." }, /* ERR_BAD_GATEWAY */
 };
 
 int

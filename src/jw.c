@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "jw.h"
@@ -200,6 +201,27 @@ jw_money(struct jw *w, const char *key, int64_t minor, int exponent)
 {
 	jw_key(w, key);
 	str_money_format(w->b, minor, exponent);
+}
+
+/*
+ * A unix time as the API writes times: an ISO 8601 string in UTC with
+ * milliseconds ("2026-12-04T10:00:00.000Z"); null when it cannot be
+ * represented.
+ */
+void
+jw_time(struct jw *w, const char *key, int64_t t)
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+	char		 s[32];
+
+	/* RFC 3339 has four-digit years. */
+	if (gmtime_r(&tt, &tm) == NULL || tm.tm_year > 9999 - 1900 ||
+	    tm.tm_year < 0 - 1900 ||
+	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S.000Z", &tm) == 0)
+		jw_null(w, key);
+	else
+		jw_str(w, key, s);
 }
 
 /*

@@ -31,6 +31,7 @@ void	 jw_int(struct jw *, const char *key, int64_t);
 void	 jw_bool(struct jw *, const char *key, bool);
 void	 jw_null(struct jw *, const char *key);
 void	 jw_money(struct jw *, const char *key, int64_t minor, int exponent);
+void	 jw_time(struct jw *, const char *key, int64_t unix_time);
 void	 jw_raw(struct jw *, const char *key, const char *json);
 void	 jw_escape(struct buf *, const char *, size_t);
 

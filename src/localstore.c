@@ -45,7 +45,6 @@ static const char *const ls_kinds[LOCALSTORE__MAX] = {
 };
 
 static bool	 ls_uuid_lower(const char *);
-static void	 ls_uuid_v4(char *);
 static int	 ls_parent(const char *root, const char *key, bool create);
 static int	 ls_copy(int in, int out, struct fcrypt_info *);
 static int	 ls_sweep_dir(int dirfd, const char *prefix, time_t cutoff,
@@ -66,21 +65,6 @@ ls_uuid_lower(const char *s)
 			return false;
 	}
 	return true;
-}
-
-/* A random (version 4) UUID, lowercase, NUL-terminated, into out[37]. */
-static void
-ls_uuid_v4(char *out)
-{
-	unsigned char	 b[16];
-	char		 hex[33];
-
-	crypto_random(b, sizeof(b));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	str_hex(hex, b, sizeof(b));
-	snprintf(out, LS_UUID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", hex,
-	    hex + 8, hex + 12, hex + 16, hex + 20);
 }
 
 /*
@@ -147,7 +131,7 @@ localstore_key_new(char *out, size_t outsz, const char *store_id,
 	for (i = 0; i <= LS_UUID_LEN; i++)
 		store[i] = (store_id[i] >= 'A' && store_id[i] <= 'F') ?
 		    (char)(store_id[i] - 'A' + 'a') : store_id[i];
-	ls_uuid_v4(id);
+	crypto_uuid_v4(id);
 	n = snprintf(out, outsz, "stores/%s/products/%s/%s", store,
 	    ls_kinds[kind], id);
 	if (n < 0 || (size_t)n >= outsz)

@@ -104,21 +104,33 @@ static const struct orderstate_row rows[] = {
 	{ DISPUTED, ORDER_EVENT_DISPUTE_LOST,		REFUNDED, KEEP },
 };
 
+/*
+ * Staff actions: a refund needs money still held (Stripe refuses to
+ * refund a disputed charge); a receipt or new links need an order that
+ * grants access.
+ */
+#define ACT_REFUND	(1u << ORDER_ACTION_REFUND)
+#define ACT_RECEIPT	(1u << ORDER_ACTION_RESEND_RECEIPT)
+#define ACT_LINKS	(1u << ORDER_ACTION_REISSUE_LINKS)
+
 struct orderstate_info {
 	const char	*name;		/* orders.status */
 	bool		 access;	/* downloads allowed */
 	bool		 suspended;	/* tokens kept but refused; may return */
 	bool		 revoked;	/* tokens refused for good */
+	unsigned	 actions;	/* ACT_* staff may take */
 };
 
 static const struct orderstate_info infos[ORDER_STATUS__MAX] = {
-	{ "pending",		false, false, false },	/* ORDER_STATUS_PENDING */
-	{ "paid",		true,  false, false },	/* ORDER_STATUS_PAID */
-	{ "failed",		false, false, false },	/* ORDER_STATUS_FAILED */
-	{ "expired",		false, false, false },	/* ORDER_STATUS_EXPIRED */
-	{ "refunded",		false, false, true },	/* ORDER_STATUS_REFUNDED */
-	{ "partially_refunded",	true,  false, false },	/* ..PARTIALLY_REFUNDED */
-	{ "disputed",		false, true,  false },	/* ORDER_STATUS_DISPUTED */
+	{ "pending",		false, false, false, 0 },	/* ORDER_STATUS_PENDING */
+	{ "paid",		true,  false, false,
+	    ACT_REFUND | ACT_RECEIPT | ACT_LINKS },		/* ORDER_STATUS_PAID */
+	{ "failed",		false, false, false, 0 },	/* ORDER_STATUS_FAILED */
+	{ "expired",		false, false, false, 0 },	/* ORDER_STATUS_EXPIRED */
+	{ "refunded",		false, false, true, 0 },	/* ORDER_STATUS_REFUNDED */
+	{ "partially_refunded",	true,  false, false,
+	    ACT_REFUND | ACT_RECEIPT | ACT_LINKS },		/* ..PARTIALLY_REFUNDED */
+	{ "disputed",		false, true,  false, 0 },	/* ORDER_STATUS_DISPUTED */
 };
 
 static const char *const events[ORDER_EVENT__MAX] = {
@@ -197,6 +209,17 @@ orderstate_is_noop(enum order_status from, enum order_event ev)
 
 	row = orderstate_find(from, ev);
 	return row != NULL && row->to == from;
+}
+
+/*
+ * Whether staff may take action a on an order in status s (else the
+ * caller answers 409 CONFLICT).
+ */
+bool
+orderstate_allows(enum order_status s, enum order_action a)
+{
+	return orderstate_status_ok(s) && (unsigned)a < ORDER_ACTION__MAX &&
+	    (infos[s].actions & (1u << a)) != 0;
 }
 
 /*

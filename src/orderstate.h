@@ -1,7 +1,8 @@
 /*
  * orderstate.h: the one place that decides which order status transitions
  * are legal: a {from, event, to} table over the orders.status values, plus
- * what each status means for download access and download tokens.
+ * what each status means for download access and download tokens, and
+ * which staff actions it allows.
  */
 #ifndef COLMENA_ORDERSTATE_H
 #define COLMENA_ORDERSTATE_H
@@ -40,9 +41,18 @@ enum order_event {
 	ORDER_EVENT__MAX
 };
 
+/* What staff may ask of an order (cgi-bin/orders.c). */
+enum order_action {
+	ORDER_ACTION_REFUND,		/* a refund through Stripe */
+	ORDER_ACTION_RESEND_RECEIPT,	/* the receipt again */
+	ORDER_ACTION_REISSUE_LINKS,	/* new download links, old ones withdrawn */
+	ORDER_ACTION__MAX
+};
+
 int		 orderstate_next(enum order_status from, enum order_event,
 		    enum order_status *before_dispute, enum order_status *to);
 bool		 orderstate_is_noop(enum order_status from, enum order_event);
+bool		 orderstate_allows(enum order_status, enum order_action);
 bool		 orderstate_grants_access(enum order_status);
 bool		 orderstate_tokens_suspended(enum order_status);
 bool		 orderstate_tokens_revoked(enum order_status);

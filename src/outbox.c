@@ -13,7 +13,8 @@
 
 static const char outbox_sql[] =
     "INSERT INTO outbox (store_id, kind, recipient, subject, body_text,"
-    " payload) VALUES ($1::uuid, $2, $3, $4, $5, coalesce($6, '{}')::jsonb)";
+    " payload, body_html, reply_to) VALUES ($1::uuid, $2, $3, $4, $5,"
+    " coalesce($6, '{}')::jsonb, $7, $8)";
 
 /*
  * Fill q with an INSERT of one message (store_id may be NULL: mail to a
@@ -25,17 +26,32 @@ outbox_q(struct arena *a, struct dbq *q, const char *store_id,
     const char *kind, const char *to, const char *subject,
     const char *body_text, const char *payload_json)
 {
+	struct outbox_mail	 m = { store_id, kind, to, subject, body_text,
+	    NULL, NULL, payload_json };
+
+	outbox_q_mail(a, q, &m);
+}
+
+/*
+ * Fill q with an INSERT of message m (html, reply_to, payload_json and
+ * store_id may be NULL). The strings must live as long as the arena.
+ */
+void
+outbox_q_mail(struct arena *a, struct dbq *q, const struct outbox_mail *m)
+{
 	const char	**p;
 
-	p = arena_alloc(a, 6 * sizeof(*p));
-	p[0] = store_id;
-	p[1] = kind;
-	p[2] = to;
-	p[3] = subject;
-	p[4] = body_text;
-	p[5] = payload_json;
+	p = arena_alloc(a, 8 * sizeof(*p));
+	p[0] = m->store_id;
+	p[1] = m->kind;
+	p[2] = m->to;
+	p[3] = m->subject;
+	p[4] = m->text;
+	p[5] = m->payload_json;
+	p[6] = m->html;
+	p[7] = m->reply_to;
 	q->sql = outbox_sql;
-	q->nparams = 6;
+	q->nparams = 8;
 	q->params = p;
 }
 

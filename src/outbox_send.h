@@ -1,7 +1,8 @@
 /*
  * outbox_send.h: the delivery side of the outbox (DESIGN.md "Side
- * effects"): claim due rows, send each over SMTP, record sent or failed.
- * Run by `colmena outbox-deliver` from cron; safe to run concurrently.
+ * effects"): claim due rows, send each over SMTP (the install's server or
+ * the row's store's own), record sent or failed. Run by `colmena
+ * outbox-deliver` from cron or as a service; safe to run concurrently.
  */
 #ifndef COLMENA_OUTBOX_SEND_H
 #define COLMENA_OUTBOX_SEND_H
@@ -19,7 +20,7 @@ struct outbox_stats {
 	unsigned long	 failed;	/* given up: failed_at set */
 };
 
-bool		 outbox_send_enabled(void);
+enum err	 outbox_send_enabled(struct db *, struct arena *, bool *on);
 enum err	 outbox_send_due(struct db *, struct arena *,
 		    struct outbox_stats *);
 

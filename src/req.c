@@ -321,6 +321,42 @@ req_json_body(struct req *r, const struct field *fields, size_t n,
 }
 
 /*
+ * Check the query string against fields: the usual checks, and any
+ * parameter not in the table is an error too (a typo in a filter must not
+ * silently list everything). Returns 0, or -1 having answered 400.
+ */
+int
+req_query(struct req *r, const struct field *fields, size_t n,
+    struct form *f)
+{
+	const char	*key;
+	size_t		 i, j, len;
+
+	if (r->bad_query) {
+		req_fail(r, ERR_VALIDATION, "Too many query parameters.");
+		return -1;
+	}
+	valid_query(f, fields, n, r->query, r->nquery);
+	for (i = 0; i < r->nquery; i++) {
+		key = r->query[i].key;
+		for (j = 0; j < n; j++)
+			if (strcmp(key, fields[j].name) == 0)
+				break;
+		if (j < n)
+			continue;
+		len = strlen(key);
+		if (len == 0 || len > 64 || !str_utf8_valid(key, len))
+			key = "query";
+		valid_error(f, key, "is not a known parameter");
+	}
+	if (f->nerrs > 0) {
+		req_fail_form(r, f);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Add a response header. A value holding CR or LF is dropped and logged:
  * header injection is impossible by construction. name and value must
  * live until req_finish() (literals or arena).
@@ -488,7 +524,7 @@ req_empty(struct req *r, int status)
 }
 
 static void
-req_fail_begin(struct req *r, enum err e, const char *message)
+req_fail_begin(struct req *r, enum err e, const char *message, bool shown)
 {
 	struct jw	 w;
 
@@ -499,7 +535,7 @@ req_fail_begin(struct req *r, enum err e, const char *message)
 	req_del_header(r, "Content-Type");
 	req_set_header(r, "Content-Type", "application/json; charset=utf-8");
 	/* 5xx never carry detail: the log has it, with the request id. */
-	if (r->status >= 500 || message == NULL)
+	if ((r->status >= 500 && !shown) || message == NULL)
 		message = err_message(e);
 	buf_puts(r->body, "{\"success\":false,\"error\":{\"code\":\"");
 	buf_puts(r->body, err_code(e));
@@ -522,7 +558,19 @@ req_fail_end(struct req *r)
 void
 req_fail(struct req *r, enum err e, const char *message)
 {
-	req_fail_begin(r, e, message);
+	req_fail_begin(r, e, message, false);
+	req_fail_end(r);
+}
+
+/*
+ * As req_fail(), but message is shown for a 5xx too: for answers about an
+ * outside service whose text the caller has vetted (the payment provider's
+ * message for the buyer, "could not be reached"), never internal detail.
+ */
+void
+req_fail_shown(struct req *r, enum err e, const char *message)
+{
+	req_fail_begin(r, e, message, true);
 	req_fail_end(r);
 }
 
@@ -534,7 +582,7 @@ void
 req_fail_details(struct req *r, enum err e, const char *message,
     const char *details_json)
 {
-	req_fail_begin(r, e, message);
+	req_fail_begin(r, e, message, false);
 	if (details_json != NULL) {
 		buf_puts(r->body, ",\"details\":");
 		buf_puts(r->body, details_json);
@@ -551,7 +599,7 @@ req_fail_form(struct req *r, const struct form *f)
 	struct jw	 w;
 	size_t		 i;
 
-	req_fail_begin(r, ERR_VALIDATION, NULL);
+	req_fail_begin(r, ERR_VALIDATION, NULL, false);
 	buf_puts(r->body, ",\"details\":");
 	jw_init(&w, r->body);
 	jw_obj_open(&w, NULL);
@@ -796,8 +844,10 @@ req_stream_write(struct req *r, const void *p, size_t n)
 void
 req_finish(struct req *r)
 {
+	struct timespec	 end;
 	char		 etag[2 + 1 + 16 + 1 + 1];
 	const char	*inm;
+	double		 ms;
 	bool		 send_body;
 
 	if (r->streamed) {
@@ -834,9 +884,14 @@ req_finish(struct req *r)
 		(void)req_out(r, r->body->data, r->body->len);
 	if (r->fcgi == NULL)
 		fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	ms = (double)(end.tv_sec - r->started.tv_sec) * 1000.0 +
+	    (double)(end.tv_nsec - r->started.tv_nsec) / 1e6;
 	if (r->status >= 500)
-		log_errx("%s %s -> %d", r->method_name, r->uri, r->status);
+		log_errx("%s %s -> %d in %.3f ms", r->method_name, r->uri,
+		    r->status, ms);
 	else
-		log_debug("%s %s -> %d", r->method_name, r->uri, r->status);
+		log_debug("%s %s -> %d in %.3f ms", r->method_name, r->uri,
+		    r->status, ms);
 	log_set_request(NULL);
 }

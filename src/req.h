@@ -95,6 +95,8 @@ const char	*req_cookie(const struct req *, const char *name);
 enum err	 req_body(struct req *, size_t max, const char **, size_t *);
 int		 req_json_body(struct req *, const struct field *, size_t,
 		    struct form *);
+int		 req_query(struct req *, const struct field *, size_t,
+		    struct form *);
 
 void		 req_set_header(struct req *, const char *name, const char *value);
 void		 req_del_header(struct req *, const char *name);
@@ -108,6 +110,7 @@ void		 req_json_end(struct req *, struct jw *, const struct pagination *);
 void		 req_json_replay(struct req *, const char *, size_t);
 void		 req_empty(struct req *, int status);
 void		 req_fail(struct req *, enum err, const char *message);
+void		 req_fail_shown(struct req *, enum err, const char *message);
 void		 req_fail_details(struct req *, enum err, const char *,
 		    const char *details_json);
 void		 req_fail_form(struct req *, const struct form *);

@@ -85,6 +85,17 @@ store_from_result(struct arena *a, struct pg_result *res, struct store *st)
 }
 
 /*
+ * Whether ident can name a store: a UUID (*is_uuid set) or a slug of at
+ * most STORE_SLUG_MAX characters. Anything else cannot exist (404).
+ */
+bool
+store_ident_ok(const char *ident, bool *is_uuid)
+{
+	*is_uuid = ident != NULL && str_is_uuid(ident);
+	return *is_uuid || (ident != NULL && str_is_slug(ident, STORE_SLUG_MAX));
+}
+
+/*
  * Look up store ident on its own. Returns ERR_OK, ERR_NOT_FOUND, or a
  * database error.
  */

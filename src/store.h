@@ -16,6 +16,8 @@ struct db;
 struct jw;
 struct pg_result;
 
+#define STORE_SLUG_MAX	128	/* what a {store} segment may be */
+
 struct store {
 	const char	*id;		/* NULL: no such store */
 	const char	*slug;
@@ -26,6 +28,7 @@ struct store {
 	size_t		 norigins;
 };
 
+bool		 store_ident_ok(const char *, bool *is_uuid);
 enum err	 store_get(struct db *, struct arena *, const char *ident,
 		    bool is_uuid, struct store *);
 enum err	 store_read(struct db *, struct arena *, const char *ident,

@@ -19,5 +19,13 @@ struct arena;
 enum err	 tx_run(struct db *, struct arena *, const char *store_id,
 		    const char *actor, const struct dbq *, size_t,
 		    struct pg_result **);
+enum err	 tx_begin(struct db *, struct arena *, const char *store_id,
+		    const char *actor, const struct dbq *, size_t,
+		    struct pg_result **);
+enum err	 tx_more(struct db *, struct arena *, const struct dbq *, size_t,
+		    struct pg_result **);
+enum err	 tx_commit(struct db *, struct arena *, const struct dbq *,
+		    size_t, struct pg_result **);
+void		 tx_abort(struct db *);
 
 #endif

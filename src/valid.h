@@ -25,7 +25,10 @@ enum field_type {
 	FIELD_DECIMAL,	/* non-negative decimal, at most 3 places, <= max */
 	FIELD_MONEY,	/* price in major units: > 0, <= 999999.99, 2 places */
 	FIELD_EMAIL,	/* an email address, <= 254 characters */
+	FIELD_DATE,	/* YYYY-MM-DD or an RFC 3339 timestamp */
 	FIELD_LIST,	/* JSON array of min..max strings, each 1..255 chars */
+	FIELD_OBJECT,	/* JSON object: its text, for valid_json_sub() */
+	FIELD_OBJECTS,	/* JSON array of min..max objects: each one's text */
 	FIELD__MAX
 };
 
@@ -70,6 +73,8 @@ int	 valid_query(struct form *, const struct field *, size_t,
 	    const struct kv *, size_t);
 int	 valid_json(struct form *, const struct field *, size_t,
 	    const char *body, size_t len, struct arena *);
+int	 valid_json_sub(struct form *top, const char *name, struct form *,
+	    const struct field *, size_t, const char *json, struct arena *);
 bool	 valid_email(const char *, size_t);
 
 #endif

@@ -40,12 +40,15 @@ usage(void)
 	    "       colmena seed-demo [--stores N] [--products N] [--demo-secret FILE]\n"
 	    "                         (FILE: the secret the demo order's links are made from)\n"
 	    "       colmena cleanup     (cron, hourly: ended sessions, used links, old lockouts,\n"
-	    "                            uploads left in the storage's temp/ for a day)\n"
-	    "       colmena outbox-deliver [--once]\n"
-	    "                         (send queued mail over smtp_url; --once: what is due,\n"
-	    "                          then exit (cron, every minute); else every 30 s until\n"
-	    "                          SIGTERM. Prints \"sent N, retry N, failed N\"; does\n"
-	    "                          nothing when smtp_url is empty)\n"
+	    "                            uploads left in the storage's temp/ for a day,\n"
+	    "                            pending orders nobody will pay)\n"
+	    "       colmena outbox-deliver [--once | --interval N]\n"
+	    "                         (send queued mail over smtp_url, or a store's own\n"
+	    "                          SMTP server; --once: what is due, then exit (cron,\n"
+	    "                          every minute); else a round every N seconds (1 to\n"
+	    "                          3600, default 30) until SIGTERM. Prints \"sent N,\n"
+	    "                          retry N, failed N\"; does nothing when smtp_url is\n"
+	    "                          empty and no store has its own server)\n"
 	    "Configuration: $COLMENA_CONFIG (default %s) and COLMENA_* variables.\n",
 	    COLMENA_CONFFILE);
 	exit(2);
@@ -70,8 +73,10 @@ cmd_migrate(struct db *db, int argc, char *argv[])
 /*
  * cleanup: the hourly cron job. Deletes sessions past their expiry, sign-in
  * links used or expired more than a day ago, and sign-in failure counts
- * whose lock (or counting window) ended more than a day ago. Each is one
- * statement; run it as often as you like.
+ * whose lock (or counting window) ended more than a day ago; expires
+ * pending orders that never reached Stripe (an hour on) or whose checkout
+ * ended three days ago (orders_expire_stale in sql/005_payments.sql). Each
+ * is one statement; run it as often as you like.
  */
 static int
 cmd_cleanup(struct db *db, struct arena *a, int argc, char *argv[])
@@ -82,12 +87,15 @@ cmd_cleanup(struct db *db, struct arena *a, int argc, char *argv[])
 		" < now() - interval '1 day'",
 		"DELETE FROM login_throttle WHERE coalesce(locked_until,"
 		" updated_at) < now() - interval '1 day'",
+		"SELECT orders_expire_stale(interval '1 hour',"
+		" interval '72 hours')",
 	};
 	static const char *const what[] = {
 		"ended sessions", "used or expired links", "old sign-in failure counts",
+		"pending orders expired",
 	};
-	struct dbq		 q[3];
-	struct pg_result	*res[3];
+	struct dbq		 q[4];
+	struct pg_result	*res[4];
 	size_t			 i, swept = 0;
 
 	(void)argv;
@@ -100,7 +108,11 @@ cmd_cleanup(struct db *db, struct arena *a, int argc, char *argv[])
 		return 1;
 	}
 	for (i = 0; i < nitems(sql); i++)
-		printf("deleted %s %s\n", db_cmd_tuples(res[i]), what[i]);
+		if (db_ntuples(res[i]) == 1)	/* a function's count */
+			printf("%s %s\n", db_val(res[i], 0, 0), what[i]);
+		else
+			printf("deleted %s %s\n", db_cmd_tuples(res[i]),
+			    what[i]);
 	/* Uploads interrupted or refused leave files in temp/: a day old goes. */
 	if (access(conf_get(CONF_STORAGE_ROOT), F_OK) == 0) {
 		if (localstore_temp_sweep(conf_get(CONF_STORAGE_ROOT), 86400,
@@ -125,22 +137,53 @@ outbox_on_signal(int sig)
 
 /*
  * outbox-deliver: send the outbox's due rows (src/outbox_send.c). With
- * --once one pass, for cron; else a pass every 30 seconds until SIGINT or
- * SIGTERM. Exits 0 without touching a row when smtp_url is empty.
+ * --once one round, for cron; else a round every --interval seconds
+ * (default 30) until SIGINT or SIGTERM. Exits 0 without touching a row
+ * when there is nowhere to send: smtp_url is empty and no store has its
+ * own SMTP server. A bad option or interval is exit 2 (usage).
  */
 static int
 cmd_outbox_deliver(struct db *db, struct arena *a, int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct outbox_stats	 st;
 	struct sigaction	 sa;
-	bool			 once = false;
+	const char		*errstr;
+	int64_t			 interval = 30, left;
+	bool			 once = false, has_interval = false, on;
+	int			 ch;
 
-	if (argc == 2 && strcmp(argv[1], "--once") == 0)
-		once = true;
-	else if (argc != 1)
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'o':
+			once = true;
+			break;
+		case 'i':
+			interval = str_to_i64(optarg, 1, 3600, &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "colmena: --interval %s (1 to "
+				    "3600 seconds)\n", errstr);
+				usage();
+			}
+			has_interval = true;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || (once && has_interval))
 		usage();
-	if (!outbox_send_enabled()) {
-		printf("outbox delivery is off (smtp_url is empty)\n");
+	if (outbox_send_enabled(db, a, &on) != ERR_OK) {
+		fprintf(stderr, "colmena: outbox delivery failed (see above)\n");
+		return 1;
+	}
+	if (!on) {
+		printf("outbox delivery is off (smtp_url is empty and no store"
+		    " has its own SMTP server)\n");
 		return 0;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -163,8 +206,10 @@ cmd_outbox_deliver(struct db *db, struct arena *a, int argc, char *argv[])
 			    st.retry, st.failed);
 			fflush(stdout);
 		}
-		if (!once && !outbox_stop)
-			sleep(30);
+		/* In steps, so a signal just before sleep() waits a second. */
+		for (left = once ? 0 : interval; left > 0 && !outbox_stop;
+		    left--)
+			sleep(1);
 	} while (!once && !outbox_stop);
 	return 0;
 }

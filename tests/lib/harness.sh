@@ -17,9 +17,13 @@
 # HARNESS_HEALTH_TIMEOUT / HARNESS_STOP_TIMEOUT (s, default 30 / 10);
 # HARNESS_LOG_LEVEL, HARNESS_BODY_MAX, HARNESS_CACHE_MAX_AGE, HARNESS_CACHE_SWR,
 # HARNESS_JWT_SECRET(_PREVIOUS), HARNESS_PUBLIC_URL, HARNESS_COOKIE_SECURE,
-# HARNESS_RATELIMIT_FILE and
+# HARNESS_RATELIMIT_FILE,
 # HARNESS_RATELIMIT_{PUBLIC,ADMIN,UPLOADS,WEBHOOKS} (requests a minute; the
-# defaults are high so suites are not throttled) go into the written config; HARNESS_ON_EXIT names a function the cleanup
+# defaults are high so suites are not throttled), HARNESS_TOKEN_SECRET,
+# HARNESS_STRIPE_{SECRET_KEY,PUBLISHABLE_KEY,API_BASE,WEBHOOK_SECRET,
+# WEBHOOK_SECRET_PREVIOUS,CONNECT_WEBHOOK_SECRET,TIMEOUT,FEE_BPS} and
+# HARNESS_SMTP_{URL,FROM,STARTTLS} and HARNESS_STORE_SMTP go into the
+# written config; HARNESS_ON_EXIT names a function the cleanup
 # trap calls first, with the exit status.
 
 HARNESS_SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -354,6 +358,19 @@ ratelimit_public = ${HARNESS_RATELIMIT_PUBLIC:-1000000}
 ratelimit_admin = ${HARNESS_RATELIMIT_ADMIN:-1000000}
 ratelimit_uploads = ${HARNESS_RATELIMIT_UPLOADS:-10}
 ratelimit_webhooks = ${HARNESS_RATELIMIT_WEBHOOKS:-1000000}
+token_secret = ${HARNESS_TOKEN_SECRET:-harness-token-secret-0123456789abcdefghijkl}
+stripe_secret_key = ${HARNESS_STRIPE_SECRET_KEY:-}
+stripe_publishable_key = ${HARNESS_STRIPE_PUBLISHABLE_KEY:-}
+stripe_api_base = ${HARNESS_STRIPE_API_BASE:-https://api.stripe.com}
+stripe_webhook_secret = ${HARNESS_STRIPE_WEBHOOK_SECRET:-}
+stripe_webhook_secret_previous = ${HARNESS_STRIPE_WEBHOOK_SECRET_PREVIOUS:-}
+stripe_connect_webhook_secret = ${HARNESS_STRIPE_CONNECT_WEBHOOK_SECRET:-}
+stripe_timeout = ${HARNESS_STRIPE_TIMEOUT:-20}
+stripe_fee_bps = ${HARNESS_STRIPE_FEE_BPS:-0}
+smtp_url = ${HARNESS_SMTP_URL:-}
+smtp_from = ${HARNESS_SMTP_FROM:-}
+smtp_starttls = ${HARNESS_SMTP_STARTTLS:-1}
+store_smtp = ${HARNESS_STORE_SMTP:-1}
 EOF
 	export COLMENA_CONFIG
 	COLMENA_CONFIG=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
@@ -846,5 +863,74 @@ harness_swift_stop()
 		wait "$p" 2>/dev/null
 	done
 	HARNESS_SWIFT_PIDS=()
+	return 0
+}
+
+# harness_stripe_start DIR [ARGS...]: start the Stripe stand-in
+# (tests/stripe/standin.mjs, Node built-ins only) on a free 127.0.0.1 port,
+# its log in DIR/standin.log, extra ARGS passed on (--webhook-url,
+# --webhook-secret, --connect-webhook-secret, --secret-key, ...). Waits
+# for its "ready PORT" line (HARNESS_STRIPE_TIMEOUT s, 15). Exports
+# HARNESS_STRIPE_URL (its base URL: the programs' stripe_api_base) and
+# HARNESS_STRIPE_PID; returns 1 (log printed) if it does not come up.
+# harness_stripe_stop stops it.
+harness_stripe_start()
+{
+	local dir=$1 i port
+	local out
+
+	shift
+	command -v node >/dev/null 2>&1 ||
+	    { harness_log "node is needed for the Stripe stand-in (apt-get install nodejs)"; return 1; }
+	[ -z "${HARNESS_STRIPE_PID:-}" ] ||
+	    { harness_log "Stripe stand-in already started (pid $HARNESS_STRIPE_PID)"; return 1; }
+	mkdir -p "$dir" || { harness_log "cannot create $dir"; return 1; }
+	out=$dir/standin.out
+	: >"$out"
+	if [[ $- != *m* ]] && command -v setsid >/dev/null 2>&1; then
+		setsid node "$HARNESS_SRCDIR/tests/stripe/standin.mjs" --port 0 "$@" \
+		    </dev/null >"$out" 2>"$dir/standin.log" &
+	else
+		node "$HARNESS_SRCDIR/tests/stripe/standin.mjs" --port 0 "$@" \
+		    </dev/null >"$out" 2>"$dir/standin.log" &
+	fi
+	HARNESS_STRIPE_PID=$!
+	HARNESS_BG_PIDS+=("$HARNESS_STRIPE_PID")
+	for i in $(seq 1 "$((${HARNESS_STRIPE_TIMEOUT:-15} * 10))"); do
+		harness_alive "$HARNESS_STRIPE_PID" || break
+		port=$(sed -n 's/^ready \([0-9][0-9]*\)$/\1/p' "$out" | head -1)
+		if [ -n "$port" ]; then
+			export HARNESS_STRIPE_URL=http://127.0.0.1:$port
+			export HARNESS_STRIPE_PID
+			harness_log "Stripe stand-in on $HARNESS_STRIPE_URL (pid $HARNESS_STRIPE_PID)"
+			return 0
+		fi
+		sleep 0.1
+	done
+	harness_log "the Stripe stand-in did not come up; $dir/standin.log:"
+	tail -n 30 "$dir/standin.log" >&2
+	harness_stripe_stop
+	return 1
+}
+
+# Stop the stand-in harness_stripe_start started (SIGTERM, then SIGKILL
+# after HARNESS_STOP_TIMEOUT s) and wait for it.
+harness_stripe_stop()
+{
+	local pid=${HARNESS_STRIPE_PID:-} i p rest=()
+
+	[ -n "$pid" ] || return 0
+	HARNESS_STRIPE_PID=
+	for p in "${HARNESS_BG_PIDS[@]}"; do
+		[ "$p" = "$pid" ] || rest+=("$p")
+	done
+	HARNESS_BG_PIDS=("${rest[@]}")
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 1 "$((${HARNESS_STOP_TIMEOUT:-10} * 10))"); do
+		harness_alive "$pid" || break
+		sleep 0.1
+	done
+	harness_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 	return 0
 }

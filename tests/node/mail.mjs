@@ -2,6 +2,8 @@
 // smtp-server, no TLS, AUTH PLAIN required). Each message received is
 // parsed with npm mailparser and appended to OUT as one JSON line.
 // RCPT TO REJECT is refused with 550. Prints "ready" once listening.
+// Headers the suite checks as sent (Date, Reply-To, List-Unsubscribe,
+// List-Unsubscribe-Post) are recorded verbatim, null when absent.
 // usage: node mail.mjs PORT OUT REJECT USER PASS
 import { appendFileSync } from 'node:fs';
 import { SMTPServer } from 'smtp-server';
@@ -51,6 +53,9 @@ const server = new SMTPServer({
         rawDate: header(m, 'date'),
         messageId: m.messageId ?? null,
         mimeVersion: m.headers.get('mime-version') ?? null,
+        replyTo: header(m, 'reply-to'),
+        listUnsubscribe: header(m, 'list-unsubscribe'),
+        listUnsubscribePost: header(m, 'list-unsubscribe-post'),
       }) + '\n');
       cb();
     } catch (e) {

@@ -1,12 +1,15 @@
 /*
  * check_jw.c: the streaming JSON writer: commas in nested objects and
  * arrays, null for a NULL string, escaping (quotes, controls, < > &,
- * U+2028/9), money and raw values. Every output is parsed back with json-c.
+ * U+2028/9), money, times and raw values. Every output is parsed back
+ * with json-c.
  */
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 #include <json.h>
@@ -352,6 +355,73 @@ START_TEST(jw_past_buffer_max_sets_err)
 }
 END_TEST
 
+/* jw_time(key, t) alone in an object: the JSON text b holds. */
+static const char *
+time_json(int64_t t)
+{
+	buf_reset(&b);
+	jw_init(&w, &b);
+	jw_obj_open(&w, NULL);
+	jw_time(&w, "t", t);
+	jw_obj_close(&w);
+	return b.data;
+}
+
+START_TEST(jw_time_writes_iso8601_utc_with_millis)
+{
+	struct json_object	*o;
+
+	ck_assert_str_eq(time_json(0), "{\"t\":\"1970-01-01T00:00:00.000Z\"}");
+	ck_assert_str_eq(time_json(1796378400),
+	    "{\"t\":\"2026-12-04T10:00:00.000Z\"}");
+	ck_assert_str_eq(time_json(951868799),
+	    "{\"t\":\"2000-02-29T23:59:59.000Z\"}");
+	ck_assert_str_eq(time_json(-1), "{\"t\":\"1969-12-31T23:59:59.000Z\"}");
+	ck_assert_str_eq(time_json(INT64_C(253402300799)),
+	    "{\"t\":\"9999-12-31T23:59:59.000Z\"}");
+	o = parse_out();
+	ck_assert(json_object_is_type(get(o, "t"), json_type_string));
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(jw_time_ignores_local_time_zone)
+{
+	setenv("TZ", "EST+5", 1);	/* POSIX rules: no tzdata needed */
+	tzset();
+	ck_assert_str_eq(time_json(1796378400),
+	    "{\"t\":\"2026-12-04T10:00:00.000Z\"}");
+	setenv("TZ", "IST-5:30", 1);
+	tzset();
+	ck_assert_str_eq(time_json(0), "{\"t\":\"1970-01-01T00:00:00.000Z\"}");
+}
+END_TEST
+
+START_TEST(jw_time_unrepresentable_writes_null)
+{
+	struct json_object	*o;
+
+	ck_assert_str_eq(time_json(INT64_MAX), "{\"t\":null}");
+	o = parse_out();
+	ck_assert(json_object_is_type(get(o, "t"), json_type_null));
+	json_object_put(o);
+	ck_assert_str_eq(time_json(INT64_MIN), "{\"t\":null}");
+}
+END_TEST
+
+START_TEST(jw_time_in_array_gets_commas)
+{
+	jw_arr_open(&w, NULL);
+	jw_time(&w, NULL, 0);
+	jw_time(&w, NULL, INT64_MAX);
+	jw_time(&w, NULL, 60);
+	jw_arr_close(&w);
+	ck_assert_str_eq(b.data, "[\"1970-01-01T00:00:00.000Z\",null,"
+	    "\"1970-01-01T00:01:00.000Z\"]");
+	json_object_put(parse_out());
+}
+END_TEST
+
 static Suite *
 jw_suite(void)
 {
@@ -388,6 +458,10 @@ jw_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, jw_money_writes_major_units_number);
 	tcase_add_test(tc, jw_raw_inserts_json_verbatim);
+	tcase_add_test(tc, jw_time_writes_iso8601_utc_with_millis);
+	tcase_add_test(tc, jw_time_ignores_local_time_zone);
+	tcase_add_test(tc, jw_time_unrepresentable_writes_null);
+	tcase_add_test(tc, jw_time_in_array_gets_commas);
 	suite_add_tcase(s, tc);
 	return s;
 }

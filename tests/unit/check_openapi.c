@@ -21,8 +21,12 @@
 #include <check.h>
 #include <json.h>
 
-/* Every FastCGI program that is built. */
-static const char *const programs[] = { "products", "admin" };
+/*
+ * Every FastCGI program that is built, but download, whose routes
+ * (/download/..., /media/...) openapi.json does not describe yet.
+ */
+static const char *const programs[] = { "products", "admin", "checkout",
+    "webhook", "orders" };
 
 #define NPROGRAMS	(sizeof(programs) / sizeof(programs[0]))
 #define ROUTES_MAX	256
@@ -351,9 +355,9 @@ START_TEST(every_ref_resolves)
 END_TEST
 
 /*
- * Every program counts requests against a rate limit (the public catalog
- * per IP address, the admin API per credential): 429 is documented on
- * every operation.
+ * Every program counts requests against a rate limit (the public routes
+ * and Stripe's webhooks per IP address, the admin API per credential):
+ * 429 is documented on every operation.
  */
 START_TEST(every_operation_documents_rate_limiting)
 {

@@ -1,7 +1,8 @@
 /*
  * check_orderstate.c: every status x event pair against the matrix written
  * out below (changes, explicit no-ops, illegal pairs), the before-dispute
- * round trips, out-of-order deliveries, the access/token helpers and names.
+ * round trips, out-of-order deliveries, the access/token helpers, names,
+ * and the staff actions each status allows.
  */
 #include "config.h"
 
@@ -275,6 +276,45 @@ START_TEST(orderstate_unknown_names_refused)
 }
 END_TEST
 
+START_TEST(orderstate_allows_staff_actions_on_paid_and_partially_refunded)
+{
+	/* refund, resend_receipt, reissue_links */
+	static const bool	 want[ORDER_STATUS__MAX][ORDER_ACTION__MAX] = {
+		{ false, false, false },	/* pending */
+		{ true,  true,  true },		/* paid */
+		{ false, false, false },	/* failed */
+		{ false, false, false },	/* expired */
+		{ false, false, false },	/* refunded */
+		{ true,  true,  true },		/* partially_refunded */
+		{ false, false, false },	/* disputed */
+	};
+	int			 s, act;
+
+	for (s = 0; s < ORDER_STATUS__MAX; s++)
+		for (act = 0; act < ORDER_ACTION__MAX; act++)
+			ck_assert_msg(orderstate_allows(s, act) == want[s][act],
+			    "%s, action %d: %d", db_names[s], act,
+			    orderstate_allows(s, act));
+}
+END_TEST
+
+START_TEST(orderstate_allows_nothing_out_of_range)
+{
+	int	 act;
+
+	for (act = 0; act < ORDER_ACTION__MAX; act++) {
+		ck_assert(!orderstate_allows(ORDER_STATUS__MAX, act));
+		ck_assert(!orderstate_allows((enum order_status)-1, act));
+		ck_assert(!orderstate_allows((enum order_status)100, act));
+	}
+	ck_assert(!orderstate_allows(PA, ORDER_ACTION__MAX));
+	ck_assert(!orderstate_allows(PA, (enum order_action)-1));
+	/* Past the width of the action bits, too (no shift overflow). */
+	ck_assert(!orderstate_allows(PA, (enum order_action)31));
+	ck_assert(!orderstate_allows(PR, (enum order_action)40));
+}
+END_TEST
+
 static Suite *
 orderstate_suite(void)
 {
@@ -291,6 +331,12 @@ orderstate_suite(void)
 	tcase_add_test(tc, orderstate_access_and_token_helpers);
 	tcase_add_test(tc, orderstate_names_round_trip);
 	tcase_add_test(tc, orderstate_unknown_names_refused);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("actions");
+	tcase_add_test(tc,
+	    orderstate_allows_staff_actions_on_paid_and_partially_refunded);
+	tcase_add_test(tc, orderstate_allows_nothing_out_of_range);
 	suite_add_tcase(s, tc);
 	return s;
 }

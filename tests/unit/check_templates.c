@@ -33,6 +33,9 @@ struct sample {
 
 static struct tmpl_val	*download_data(struct arena *);
 static struct tmpl_val	*layout_data(struct arena *);
+static struct tmpl_val	*order_data(struct arena *);
+static struct tmpl_val	*receipt_data(struct arena *);
+static struct tmpl_val	*unsubscribe_data(struct arena *);
 
 static const struct sample samples[] = {
 	{ "download.html", download_data, NULL,
@@ -41,6 +44,17 @@ static const struct sample samples[] = {
 	{ "layout.html", layout_data,
 	    "{{#> layout}}<p>Body</p>{{/layout}}",
 	    "<h1>Orders &amp; &lt;refunds&gt;</h1>\n<p>Body</p>" },
+	{ "order.html", order_data, NULL,
+	    "<a class=\"button\" href=\"/download/tok&lt;1&gt;\" data-download>"
+	    "Download Bees &amp; &lt;Honey&gt;</a>" },
+	{ "unsubscribe.html", unsubscribe_data, NULL,
+	    "<form method=\"post\" action=\"/unsubscribe/s/h/p\">" },
+	/* The mail parts carry absolute links; relative ones here, so the
+	 * "nothing fetched from elsewhere" check still means something. */
+	{ "mail/receipt.html", receipt_data, NULL,
+	    "<a href=\"/download/t1\"" },
+	{ "mail/receipt.txt", receipt_data, NULL,
+	    "Bees & <Honey>\n    2 x 12.99 USD = 25.98 USD" },
 };
 
 static const char *const void_elements[] = {
@@ -79,6 +93,97 @@ layout_data(struct arena *ar)
 
 	o = tmpl_obj_new(ar);
 	tmpl_set_str(o, "title", "Orders & <refunds>");
+	return o;
+}
+
+static struct tmpl_val *
+order_data(struct arena *ar)
+{
+	struct tmpl_val	*o, *l, *it;
+
+	o = tmpl_obj_new(ar);
+	tmpl_set_str(o, "title", "Your order from Bees <& Co>");
+	tmpl_set_bool(o, "found", true);
+	tmpl_set_str(o, "store", "Bees <& Co>");
+	tmpl_set_str(o, "supportEmail", "help@bees.test");
+	tmpl_set_str(o, "orderId", "0b6d0d6e-3c58-4a0b-9d3c-3a8e1c9b2f10");
+	tmpl_set_str(o, "status", "paid");
+	tmpl_set_str(o, "headline", "Paid: thank you!");
+	tmpl_set_str(o, "message", "Your order is paid.");
+	tmpl_set_str(o, "createdAt", "2026-12-04 10:00 UTC");
+	tmpl_set_str(o, "email", "bea@example.com");
+	l = tmpl_set_list(o, "items");
+	it = tmpl_list_add_obj(l);
+	tmpl_set_str(it, "name", "Bees & <Honey>");
+	tmpl_set_int(it, "quantity", 2);
+	tmpl_set_str(it, "amount", "25.98 USD");
+	tmpl_set_str(o, "subtotal", "25.98 USD");
+	tmpl_set_str(o, "discount", "1.00 USD");
+	tmpl_set_str(o, "tax", "2.00 USD");
+	tmpl_set_str(o, "total", "26.98 USD");
+	tmpl_set_str(o, "refunded", "5.00 USD");
+	tmpl_set_bool(o, "access", true);
+	l = tmpl_set_list(o, "downloads");
+	it = tmpl_list_add_obj(l);
+	tmpl_set_str(it, "name", "Bees & <Honey>");
+	tmpl_set_str(it, "url", "/download/tok<1>");
+	tmpl_set_str(it, "expires", "2026-12-07 10:00 UTC");
+	tmpl_set_int(it, "left", 10);
+	return o;
+}
+
+static struct tmpl_val *
+unsubscribe_data(struct arena *ar)
+{
+	struct tmpl_val	*o;
+
+	o = tmpl_obj_new(ar);
+	tmpl_set_str(o, "title", "Unsubscribe");
+	tmpl_set_str(o, "store", "Bees <& Co>");
+	tmpl_set_str(o, "action", "/unsubscribe/s/h/p");
+	tmpl_set_bool(o, "ask", true);
+	tmpl_set_bool(o, "done", false);
+	tmpl_set_bool(o, "invalid", false);
+	return o;
+}
+
+/* What src/receipt.c passes to mail/receipt.*. */
+static struct tmpl_val *
+receipt_data(struct arena *ar)
+{
+	struct tmpl_val	*o, *l, *it;
+
+	o = tmpl_obj_new(ar);
+	tmpl_set_str(o, "subject", "Your order from Bees <& Co>");
+	tmpl_set_bool(o, "kind_paid", true);
+	tmpl_set_bool(o, "kind_resent", false);
+	tmpl_set_bool(o, "kind_links", false);
+	tmpl_set_str(o, "store_name", "Bees <& Co>");
+	tmpl_set_str(o, "support_email", "help@bees.test");
+	tmpl_set_str(o, "customer_name", "Bea");
+	tmpl_set_str(o, "customer_email", "bea@example.com");
+	tmpl_set_str(o, "order_id", "0b6d0d6e-3c58-4a0b-9d3c-3a8e1c9b2f10");
+	tmpl_set_str(o, "order_url", "/orders/0b6d?key=k");
+	tmpl_set_str(o, "paid_at", "2026-12-04 10:00 UTC");
+	tmpl_set_str(o, "currency", "USD");
+	l = tmpl_set_list(o, "items");
+	it = tmpl_list_add_obj(l);
+	tmpl_set_str(it, "name", "Bees & <Honey>");
+	tmpl_set_int(it, "quantity", 2);
+	tmpl_set_str(it, "unit", "12.99 USD");
+	tmpl_set_str(it, "amount", "25.98 USD");
+	tmpl_set_str(o, "subtotal", "25.98 USD");
+	tmpl_set_bool(o, "has_discount", true);
+	tmpl_set_str(o, "discount", "-1.00 USD");
+	tmpl_set_bool(o, "has_tax", true);
+	tmpl_set_str(o, "tax", "2.00 USD");
+	tmpl_set_str(o, "total", "26.98 USD");
+	l = tmpl_set_list(o, "links");
+	it = tmpl_list_add_obj(l);
+	tmpl_set_str(it, "name", "Bees & <Honey>");
+	tmpl_set_str(it, "url", "/download/t1");
+	tmpl_set_str(it, "expires", "2026-12-07 10:00 UTC");
+	tmpl_set_int(it, "downloads_left", 10);
 	return o;
 }
 

@@ -1,7 +1,9 @@
 /*
  * check_valid.c: valid_value for every field type, valid_query (unknown,
  * duplicate, missing, several errors), valid_json (FIELD_LIST arrays and
- * null for optional fields included) and valid_email.
+ * null for optional fields included), valid_email, FIELD_DATE (calendar
+ * dates and RFC 3339 timestamps) and FIELD_OBJECT / FIELD_OBJECTS with
+ * valid_json_sub (errors named "customer.email", "items[0].quantity").
  */
 #include "config.h"
 
@@ -1011,6 +1013,462 @@ START_TEST(valid_list_from_query_string_is_rejected)
 }
 END_TEST
 
+/* FIELD_DATE */
+
+static const struct field f_date = { "since", FIELD_DATE, true, 0, 0, NULL };
+
+#define DATE_MSG	"must be a date (2026-12-04) or a timestamp " \
+	"(2026-12-04T10:00:00Z)"
+
+START_TEST(valid_date_accepts_dates_and_rfc3339_timestamps)
+{
+	static const char *const good[] = {
+		"2026-12-04", "1970-01-01", "9999-12-31", "2026-01-31",
+		"2026-12-04T10:00:00Z", "2026-12-04T23:59:59Z",
+		"1970-01-01T00:00:00Z", "2026-12-04T10:00:00.123Z",
+		"2026-12-04T10:00:00.1Z", "2026-12-04T10:00:00.123456789Z",
+		"2026-12-04T10:00:00+05:30", "2026-12-04T10:00:00-08:00",
+		"2026-12-04T10:00:00.5+01:00", "2026-12-04T10:00:00+00:00",
+		"2026-12-04T10:00:00+23:59", "2026-12-04t10:00:00z",
+		"2026-12-04T10:00Z", "2026-12-04T10:00+02:00",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_msg(val(&f_date, good[i]) == 0, "\"%s\" refused: %s",
+		    good[i], e);
+		ck_assert(v.set);
+		ck_assert_str_eq(v.s, good[i]);
+	}
+}
+END_TEST
+
+START_TEST(valid_date_leap_days_only_in_leap_years)
+{
+	ck_assert_int_eq(val(&f_date, "2024-02-29"), 0);
+	ck_assert_int_eq(val(&f_date, "2000-02-29"), 0);
+	ck_assert_int_eq(val(&f_date, "2024-02-29T12:00:00Z"), 0);
+	ck_assert_int_eq(val(&f_date, "2025-02-29"), -1);
+	ck_assert_str_eq(e, DATE_MSG);
+	ck_assert_int_eq(val(&f_date, "2100-02-29"), -1);
+	ck_assert_int_eq(val(&f_date, "2025-02-29T12:00:00Z"), -1);
+	ck_assert(!v.set);
+}
+END_TEST
+
+START_TEST(valid_date_refuses_days_and_months_out_of_range)
+{
+	static const char *const bad[] = {
+		"2026-02-30", "2026-02-31", "2026-04-31", "2026-06-31",
+		"2026-09-31", "2026-11-31", "2026-01-32", "2026-12-32",
+		"2026-13-01", "2026-00-10", "2026-01-00", "2026-99-99",
+		"2026-02-30T10:00:00Z", "2026-13-01T10:00:00Z",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(val(&f_date, bad[i]) == -1, "\"%s\" accepted",
+		    bad[i]);
+		ck_assert_str_eq(e, DATE_MSG);
+	}
+}
+END_TEST
+
+START_TEST(valid_date_refuses_times_out_of_range)
+{
+	static const char *const bad[] = {
+		"2026-12-04T24:00:00Z", "2026-12-04T25:00:00Z",
+		"2026-12-04T23:60:00Z", "2026-12-04T23:59:60Z",
+		"2026-12-04T10:60:00Z", "2026-12-04T10:00:60Z",
+		"2026-12-04T10:60Z", "2026-12-04T10:00:99Z",
+		"2026-12-04T99:99:99Z", "2026-12-04T10:00:00+24:00",
+		"2026-12-04T10:00:00+05:60", "2026-12-04T24:00Z",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(val(&f_date, bad[i]) == -1, "\"%s\" accepted",
+		    bad[i]);
+}
+END_TEST
+
+START_TEST(valid_date_refuses_malformed_text)
+{
+	static const char *const bad[] = {
+		"", "2026", "2026-12", "2026-1-01", "2026-01-1", "26-12-04",
+		"2026/12/04", "20261204", "2026-12-04x", "2026-12-04 ",
+		" 2026-12-04", "2026-12-04T", "2026-12-04T10",
+		"2026-12-04T10Z", "2026-12-04T10:00", "2026-12-04T10:00:00",
+		"2026-12-04T10:00:00.5", "2026-12-04T10:00:00Zjunk",
+		"2026-12-04T10:00:00ZZ", "2026-12-04T10:00:00.Z",
+		"2026-12-04T10:00:00.", "2026-12-04T10:00:00+0530",
+		"2026-12-04T10:00:00+05", "2026-12-04T10:00:00+05:30x",
+		"2026-12-04T10:00:00 +05:30", "2026-12-04 10:00:00Z",
+		"2026-12-04T1:00:00Z", "2026-12-04T10:0:00Z",
+		"2026-12-04T10:00:0Z", "2026-12-04T10:00:", "+2026-12-04",
+		"2026-12-04T10:00:00.12a3Z", "2026-12-04T10:00:00,5Z",
+		"2026-12-04T10:00:00UTC", "abcd-ef-gh", "2026-12-04\n",
+		"2026-12-04T10:00:00Z\n",
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(val(&f_date, bad[i]) == -1, "\"%s\" accepted",
+		    bad[i]);
+		ck_assert_str_eq(e, DATE_MSG);
+		ck_assert(!v.set);
+	}
+}
+END_TEST
+
+START_TEST(valid_date_refuses_years_before_1970)
+{
+	ck_assert_int_eq(val(&f_date, "1969-12-31"), -1);
+	ck_assert_str_eq(e, DATE_MSG);
+	ck_assert_int_eq(val(&f_date, "1969-12-31T23:59:59Z"), -1);
+	ck_assert_int_eq(val(&f_date, "1900-01-01"), -1);
+	ck_assert_int_eq(val(&f_date, "0000-01-01"), -1);
+	ck_assert_int_eq(val(&f_date, "1970-01-01"), 0);
+}
+END_TEST
+
+START_TEST(valid_date_length_bounds_the_check)
+{
+	/* Only the first n bytes count. */
+	e = NULL;
+	ck_assert_int_eq(valid_value(&f_date, "2026-12-04T10:00:00Z", 10, &v,
+	    &e), 0);
+	ck_assert_int_eq(valid_value(&f_date, "2026-12-04", 9, &v, &e), -1);
+	ck_assert_int_eq(valid_value(&f_date, "2026-12-04T10:00:00Z", 19, &v,
+	    &e), -1);
+}
+END_TEST
+
+static const struct field dfields[] = {
+	{ "since", FIELD_DATE, true, 0, 0, NULL },
+	{ "until", FIELD_DATE, false, 0, 0, NULL },
+};
+#define ND	(sizeof(dfields) / sizeof(dfields[0]))
+
+START_TEST(valid_date_in_json_body)
+{
+	ck_assert_int_eq(json(dfields, ND, "{\"since\":\"2026-12-04\","
+	    "\"until\":\"2026-12-31T23:59:59.999+01:00\"}"), 0);
+	ck_assert_str_eq(f.v[0].s, "2026-12-04");
+	ck_assert_str_eq(f.v[1].s, "2026-12-31T23:59:59.999+01:00");
+	ck_assert_int_eq(json(dfields, ND, "{\"since\":\"2026-02-30\"}"), -1);
+	ck_assert_str_eq(ferr("since"), DATE_MSG);
+	ck_assert_int_eq(json(dfields, ND, "{\"since\":20261204}"), -1);
+	ck_assert_str_eq(ferr("since"), "must be a string");
+	ck_assert_int_eq(json(dfields, ND, "{\"since\":\"2026-12-04\","
+	    "\"until\":null}"), 0);
+	ck_assert(f.v[1].null);
+	ck_assert(!f.v[1].set);
+	ck_assert_int_eq(json(dfields, ND, "{\"since\":\"2026-12-04\\u0000\"}"),
+	    -1);
+	ck_assert_str_eq(ferr("since"), "must not contain NUL bytes");
+}
+END_TEST
+
+/* FIELD_OBJECT, FIELD_OBJECTS and valid_json_sub */
+
+static const struct field addr_fields[] = {
+	{ "city", FIELD_TEXT, true, 1, 40, NULL },
+};
+
+static const struct field cust_fields[] = {
+	{ "email", FIELD_EMAIL, true, 0, 0, NULL },
+	{ "name", FIELD_TEXT, false, 1, 20, NULL },
+	{ "address", FIELD_OBJECT, false, 0, 0, NULL },
+};
+#define NCUST	(sizeof(cust_fields) / sizeof(cust_fields[0]))
+
+static const struct field item_fields[] = {
+	{ "productId", FIELD_UUID, true, 0, 0, NULL },
+	{ "quantity", FIELD_INT, true, 1, 10, NULL },
+};
+#define NITEM	(sizeof(item_fields) / sizeof(item_fields[0]))
+
+static const struct field ofields[] = {
+	{ "customer", FIELD_OBJECT, true, 0, 0, NULL },
+	{ "items", FIELD_OBJECTS, true, 1, 3, NULL },
+	{ "meta", FIELD_OBJECT, false, 0, 0, NULL },
+	{ "extras", FIELD_OBJECTS, false, 0, 2, NULL },
+};
+#define NO	(sizeof(ofields) / sizeof(ofields[0]))
+
+#define ITEM(q)	"{\"productId\":\"" UUID "\",\"quantity\":" q "}"
+#define CUST	"{\"email\":\"ana@example.com\"}"
+
+static struct form	 sub;
+
+/* valid_json_sub adds to the top form, so start each test with it empty. */
+static void
+setup_obj(void)
+{
+	setup();
+	memset(&f, 0, sizeof(f));
+	memset(&sub, 0, sizeof(sub));
+}
+
+/* valid_json_sub into sub, errors into f. */
+static int
+jsub(const char *name, const struct field *fields, size_t n, const char *j)
+{
+	return valid_json_sub(&f, name, &sub, fields, n, j, a);
+}
+
+START_TEST(valid_object_keeps_text_for_valid_json_sub)
+{
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":{\"email\":"
+	    "\"ana@example.com\",\"name\":\"Ana\"},\"items\":[" ITEM("2") "]}"),
+	    0);
+	ck_assert(f.v[0].set);
+	ck_assert_uint_eq(f.v[0].len, strlen(f.v[0].s));
+	ck_assert_int_eq(jsub("customer", cust_fields, NCUST, f.v[0].s), 0);
+	ck_assert_uint_eq(f.nerrs, 0);
+	ck_assert_uint_eq(sub.nerrs, 0);
+	ck_assert(sub.v[0].set);
+	ck_assert_str_eq(sub.v[0].s, "ana@example.com");
+	ck_assert_str_eq(sub.v[1].s, "Ana");
+	ck_assert(!sub.v[2].set);
+}
+END_TEST
+
+START_TEST(valid_objects_keep_each_item_text)
+{
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":" CUST ",\"items\":["
+	    ITEM("1") "," ITEM("3") "]}"), 0);
+	ck_assert(f.v[1].set);
+	ck_assert_uint_eq(f.v[1].nlist, 2);
+	ck_assert_int_eq(f.v[1].i, 2);
+	ck_assert_ptr_nonnull(f.v[1].list[0]);
+	ck_assert_ptr_nonnull(f.v[1].list[1]);
+	ck_assert_ptr_null(f.v[1].list[2]);
+	ck_assert_int_eq(jsub("items[0]", item_fields, NITEM, f.v[1].list[0]),
+	    0);
+	ck_assert_int_eq(sub.v[1].i, 1);
+	ck_assert_str_eq(sub.v[0].s, UUID);
+	ck_assert_int_eq(jsub("items[1]", item_fields, NITEM, f.v[1].list[1]),
+	    0);
+	ck_assert_int_eq(sub.v[1].i, 3);
+	ck_assert_uint_eq(f.nerrs, 0);
+}
+END_TEST
+
+START_TEST(valid_json_sub_names_errors_with_prefix)
+{
+	ck_assert_int_eq(jsub("customer", cust_fields, NCUST,
+	    "{\"email\":\"not-an-address\",\"name\":\"\"}"), -1);
+	ck_assert_uint_eq(f.nerrs, 2);
+	ck_assert_str_eq(ferr("customer.email"), "must be an email address");
+	ck_assert_str_eq(ferr("customer.name"), "must not be empty");
+	ck_assert_ptr_null(ferr("email"));
+	/* The errors are the top form's, not the sub form's. */
+	ck_assert_uint_eq(sub.nerrs, 0);
+}
+END_TEST
+
+START_TEST(valid_json_sub_names_item_errors_by_index)
+{
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":" CUST ",\"items\":["
+	    ITEM("1") "," ITEM("0") ",{\"productId\":\"x\",\"quantity\":11}]}"),
+	    0);
+	ck_assert_int_eq(jsub("items[0]", item_fields, NITEM, f.v[1].list[0]),
+	    0);
+	ck_assert_int_eq(jsub("items[1]", item_fields, NITEM, f.v[1].list[1]),
+	    -1);
+	ck_assert_int_eq(jsub("items[2]", item_fields, NITEM, f.v[1].list[2]),
+	    -1);
+	ck_assert_uint_eq(f.nerrs, 3);
+	ck_assert_str_eq(ferr("items[1].quantity"),
+	    "must be a whole number from 1 to 10");
+	ck_assert_str_eq(ferr("items[2].quantity"),
+	    "must be a whole number from 1 to 10");
+	ck_assert_str_eq(ferr("items[2].productId"), "must be a UUID");
+	ck_assert_ptr_null(ferr("items[0].quantity"));
+}
+END_TEST
+
+START_TEST(valid_json_sub_missing_and_unknown_fields_are_named)
+{
+	ck_assert_int_eq(jsub("customer", cust_fields, NCUST, "{}"), -1);
+	ck_assert_str_eq(ferr("customer.email"), "is required");
+	ck_assert_int_eq(jsub("items[4]", item_fields, NITEM,
+	    "{\"productId\":\"" UUID "\",\"quantity\":1,\"price\":0.01}"), -1);
+	ck_assert_str_eq(ferr("items[4].price"), "is not a known field");
+	ck_assert_uint_eq(f.nerrs, 2);
+}
+END_TEST
+
+START_TEST(valid_json_sub_wrong_types_are_named)
+{
+	ck_assert_int_eq(jsub("items[0]", item_fields, NITEM,
+	    "{\"productId\":5,\"quantity\":\"2\"}"), -1);
+	ck_assert_str_eq(ferr("items[0].productId"), "must be a string");
+	ck_assert_str_eq(ferr("items[0].quantity"), "must be a number");
+}
+END_TEST
+
+START_TEST(valid_json_sub_nests_names)
+{
+	struct form	 cust;
+
+	ck_assert_int_eq(valid_json_sub(&f, "customer", &cust, cust_fields,
+	    NCUST, "{\"email\":\"a@b.co\",\"address\":{\"city\":\"\"}}", a), 0);
+	ck_assert(cust.v[2].set);
+	ck_assert_int_eq(jsub("customer.address", addr_fields, 1,
+	    cust.v[2].s), -1);
+	ck_assert_str_eq(ferr("customer.address.city"), "must not be empty");
+	ck_assert_int_eq(valid_json_sub(&f, "customer", &cust, cust_fields,
+	    NCUST, "{\"email\":\"a@b.co\",\"address\":\"Main St\"}", a), -1);
+	ck_assert_str_eq(ferr("customer.address"), "must be an object");
+}
+END_TEST
+
+START_TEST(valid_json_sub_null_handling)
+{
+	ck_assert_int_eq(jsub("customer", cust_fields, NCUST,
+	    "{\"email\":\"a@b.co\",\"name\":null,\"address\":null}"), 0);
+	ck_assert(sub.v[1].null);
+	ck_assert(!sub.v[1].set);
+	ck_assert(sub.v[2].null);
+	ck_assert(!sub.v[2].set);
+	ck_assert_int_eq(jsub("customer", cust_fields, NCUST,
+	    "{\"email\":null}"), -1);
+	ck_assert_uint_eq(f.nerrs, 1);
+	ck_assert_str_eq(ferr("customer.email"), "must not be null");
+}
+END_TEST
+
+START_TEST(valid_json_sub_refuses_non_object_text)
+{
+	ck_assert_int_eq(jsub("customer", cust_fields, NCUST, "[1]"), -1);
+	ck_assert_str_eq(ferr("customer"), "must be a JSON object");
+	ck_assert_int_eq(jsub("items[0]", item_fields, NITEM, "{"), -1);
+	ck_assert_ptr_nonnull(ferr("items[0]"));
+}
+END_TEST
+
+START_TEST(valid_json_sub_counts_only_its_own_errors)
+{
+	/* Errors already in the top form do not fail a good sub-object. */
+	valid_error(&f, "other", "is wrong");
+	ck_assert_int_eq(jsub("customer", cust_fields, NCUST, CUST), 0);
+	ck_assert_uint_eq(f.nerrs, 1);
+	ck_assert_int_eq(jsub("customer", cust_fields, NCUST, "{}"), -1);
+	ck_assert_uint_eq(f.nerrs, 2);
+}
+END_TEST
+
+/*
+ * A bad sub-object must return -1 even when the top form has no room left
+ * for its error (FORM_MAX errors already, e.g. 33 bad items): else the
+ * caller takes the sub form's unset values as valid.
+ */
+START_TEST(valid_json_sub_fails_when_top_form_is_full)
+{
+	char	 name[16];
+	int	 i;
+
+	for (i = 0; i < FORM_MAX; i++) {
+		snprintf(name, sizeof(name), "items[%d]", i);
+		ck_assert_int_eq(jsub(arena_strdup(a, name), item_fields, NITEM,
+		    "{\"productId\":\"" UUID "\",\"quantity\":0}"), -1);
+	}
+	ck_assert_uint_eq(f.nerrs, FORM_MAX);
+	ck_assert_int_eq(jsub("items[32]", item_fields, NITEM,
+	    "{\"productId\":\"" UUID "\",\"quantity\":0}"), -1);
+	ck_assert(!sub.v[1].set);
+}
+END_TEST
+
+START_TEST(valid_object_wrong_types_are_named)
+{
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":\"ana@example.com\","
+	    "\"items\":{\"productId\":\"" UUID "\"},\"meta\":[],"
+	    "\"extras\":\"x\"}"), -1);
+	ck_assert_uint_eq(f.nerrs, 4);
+	ck_assert_str_eq(ferr("customer"), "must be an object");
+	ck_assert_str_eq(ferr("items"), "must be an array of objects");
+	ck_assert_str_eq(ferr("meta"), "must be an object");
+	ck_assert_str_eq(ferr("extras"), "must be an array of objects");
+	ck_assert(!f.v[0].set);
+	ck_assert(!f.v[1].set);
+}
+END_TEST
+
+START_TEST(valid_objects_non_object_item_is_named)
+{
+	static const char *const bad[] = { "5", "\"x\"", "[]", "null", "true" };
+	char		 body[256];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "{\"customer\":" CUST ",\"items\":["
+		    ITEM("1") ",%s]}", bad[i]);
+		ck_assert_msg(json(ofields, NO, body) == -1, "%s accepted", body);
+		ck_assert_str_eq(ferr("items"), "item 2 must be an object");
+		ck_assert(!f.v[1].set);
+		ck_assert_ptr_null(f.v[1].list);
+	}
+}
+END_TEST
+
+START_TEST(valid_objects_item_count_limits)
+{
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":" CUST
+	    ",\"items\":[]}"), -1);
+	ck_assert_str_eq(ferr("items"), "must have from 1 to 3 items");
+	ck_assert(!f.v[1].set);
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":" CUST ",\"items\":["
+	    ITEM("1") "," ITEM("1") "," ITEM("1") "]}"), 0);
+	ck_assert_uint_eq(f.v[1].nlist, 3);
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":" CUST ",\"items\":["
+	    ITEM("1") "," ITEM("1") "," ITEM("1") "," ITEM("1") "]}"), -1);
+	ck_assert_str_eq(ferr("items"), "must have from 1 to 3 items");
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":" CUST ",\"items\":["
+	    ITEM("1") "],\"extras\":[{},{},{}]}"), -1);
+	ck_assert_str_eq(ferr("extras"), "must have from 0 to 2 items");
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":" CUST ",\"items\":["
+	    ITEM("1") "],\"extras\":[]}"), 0);
+	ck_assert(f.v[3].set);
+	ck_assert_uint_eq(f.v[3].nlist, 0);
+}
+END_TEST
+
+START_TEST(valid_object_null_and_missing)
+{
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":null,"
+	    "\"items\":null}"), -1);
+	ck_assert_uint_eq(f.nerrs, 2);
+	ck_assert_str_eq(ferr("customer"), "must not be null");
+	ck_assert_str_eq(ferr("items"), "must not be null");
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":" CUST ",\"items\":["
+	    ITEM("1") "],\"meta\":null,\"extras\":null}"), 0);
+	ck_assert(f.v[2].null);
+	ck_assert(!f.v[2].set);
+	ck_assert(f.v[3].null);
+	ck_assert(!f.v[3].set);
+	ck_assert_int_eq(json(ofields, NO, "{}"), -1);
+	ck_assert_str_eq(ferr("customer"), "is required");
+	ck_assert_str_eq(ferr("items"), "is required");
+	ck_assert_int_eq(json(ofields, NO, "{\"customer\":" CUST ",\"items\":["
+	    ITEM("1") "]}"), 0);
+	ck_assert(!f.v[2].null);
+	ck_assert(!f.v[3].null);
+}
+END_TEST
+
+START_TEST(valid_object_from_query_string_is_rejected)
+{
+	ck_assert_int_eq(val(&ofields[0], "{}"), -1);
+	ck_assert_str_eq(e, "must be an object");
+	ck_assert_int_eq(val(&ofields[1], "[]"), -1);
+	ck_assert_str_eq(e, "must be an array of objects");
+}
+END_TEST
+
 static Suite *
 valid_suite(void)
 {
@@ -1113,6 +1571,38 @@ valid_suite(void)
 	tcase_add_test(tc, valid_list_null_when_optional_sets_null_flag);
 	tcase_add_test(tc, valid_list_absent_optional_is_not_null);
 	tcase_add_test(tc, valid_list_from_query_string_is_rejected);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("date");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, valid_date_accepts_dates_and_rfc3339_timestamps);
+	tcase_add_test(tc, valid_date_leap_days_only_in_leap_years);
+	tcase_add_test(tc, valid_date_refuses_days_and_months_out_of_range);
+	tcase_add_test(tc, valid_date_refuses_times_out_of_range);
+	tcase_add_test(tc, valid_date_refuses_malformed_text);
+	tcase_add_test(tc, valid_date_refuses_years_before_1970);
+	tcase_add_test(tc, valid_date_length_bounds_the_check);
+	tcase_add_test(tc, valid_date_in_json_body);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("object");
+	tcase_add_checked_fixture(tc, setup_obj, teardown);
+	tcase_add_test(tc, valid_object_keeps_text_for_valid_json_sub);
+	tcase_add_test(tc, valid_objects_keep_each_item_text);
+	tcase_add_test(tc, valid_json_sub_names_errors_with_prefix);
+	tcase_add_test(tc, valid_json_sub_names_item_errors_by_index);
+	tcase_add_test(tc, valid_json_sub_missing_and_unknown_fields_are_named);
+	tcase_add_test(tc, valid_json_sub_wrong_types_are_named);
+	tcase_add_test(tc, valid_json_sub_nests_names);
+	tcase_add_test(tc, valid_json_sub_null_handling);
+	tcase_add_test(tc, valid_json_sub_refuses_non_object_text);
+	tcase_add_test(tc, valid_json_sub_counts_only_its_own_errors);
+	tcase_add_test(tc, valid_json_sub_fails_when_top_form_is_full);
+	tcase_add_test(tc, valid_object_wrong_types_are_named);
+	tcase_add_test(tc, valid_objects_non_object_item_is_named);
+	tcase_add_test(tc, valid_objects_item_count_limits);
+	tcase_add_test(tc, valid_object_null_and_missing);
+	tcase_add_test(tc, valid_object_from_query_string_is_rejected);
 	suite_add_tcase(s, tc);
 	return s;
 }
