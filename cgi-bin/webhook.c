@@ -478,7 +478,6 @@ webhook_order(struct req *r, const struct stripe_event *e)
 	q[n++] = (struct dbq){ stmts[STMT_ORDER_UPDATE], 12, upd };
 
 	if (first_access) {
-		o.status = to;
 		if (upd[6] != NULL) {
 			o.total = e->ev == STRIPE_EV_PI_SUCCEEDED ? e->amount :
 			    e->amount_total;
