@@ -12,11 +12,15 @@
 // ...-<random>@adm.test): the demo store and the fixtures are only read.
 // Prints "FAIL: name: detail" per failed check and a final
 // "N passed, N failed" line; exits 1 if any check failed.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, UnsecuredJWT, decodeJwt, jwtVerify } from 'jose';
 import { generate } from 'otplib';
+import {
+	need, tally, check, summary, confValue, run, database, request, jsonOf, envelope,
+	answerChecks, sleep, now, same, sha256hex, lit,
+} from './lib.mjs';
 
 const BASE = need('COLMENA_TEST_URL').replace(/\/+$/, '');
 const OWNER_URL = need('COLMENA_TEST_DB_OWNER_URL');
@@ -26,7 +30,7 @@ const COLMENA = `${BUILD}/tools/colmena`;
 const ADMIN_BIN = `${BUILD}/cgi-bin/admin`;
 const SECRET = jwtSecret();
 const KEY = new TextEncoder().encode(SECRET);
-const PSQL = findPsql();
+const { sql, rows } = database(OWNER_URL);
 const SFX = randomBytes(3).toString('hex');
 const PW = 'Adm-pass-1!';		/* every person's first password */
 const LOCK_FAILURES = 10;		/* login_max_failures (default) */
@@ -40,63 +44,15 @@ const ROLE_PERMS = {
 	editor: ['products.read', 'products.write', 'orders.read'],
 };
 
-let passed = 0;
-let failed = 0;
-
-function need(name) {
-	const v = process.env[name];
-	if (v === undefined || v === '') {
-		console.log(`FAIL: environment: ${name} is not set`);
-		console.log('0 passed, 1 failed');
-		process.exit(1);
-	}
-	return v;
-}
-
 // jwt_secret from the programs' config (the harness writes it), else the
 // harness's default.
 function jwtSecret() {
-	try {
-		const m = readFileSync(process.env.COLMENA_CONFIG || '', 'utf8')
-		    .match(/^\s*jwt_secret\s*=\s*(\S+)\s*$/m);
-		if (m)
-			return m[1];
-	} catch { /* no config: the default */ }
-	return process.env.HARNESS_JWT_SECRET ||
-	    'harness-jwt-secret-0123456789abcdefghijkl';
+	return confValue('jwt_secret', process.env.HARNESS_JWT_SECRET ||
+	    'harness-jwt-secret-0123456789abcdefghijkl', '(\\S+)');
 }
 
-function findPsql() {
-	try {
-		const vs = readdirSync('/usr/lib/postgresql')
-		    .filter((v) => existsSync(`/usr/lib/postgresql/${v}/bin/psql`))
-		    .sort((a, b) => Number(a) - Number(b));
-		if (vs.length > 0)
-			return `/usr/lib/postgresql/${vs[vs.length - 1]}/bin/psql`;
-	} catch { /* not Debian's layout */ }
-	return 'psql';
-}
-
-function check(name, cond, detail) {
-	if (cond) {
-		passed++;
-		return true;
-	}
-	failed++;
-	let d = typeof detail === 'function' ? detail() : detail;
-	if (typeof d !== 'string')
-		d = JSON.stringify(d);
-	console.log(`FAIL: ${name}: ${String(d).slice(0, 1500)}`);
-	return false;
-}
-
-const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-const now = () => Math.floor(Date.now() / 1000);
 const slug = (s) => `adm-${SFX}-${s}`;
 const mail = (s) => `${s}-${SFX}@adm.test`;
-const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-const sha256hex = (s) => createHash('sha256').update(s).digest('hex');
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 // ---------------------------------------------------------------- HTTP
@@ -104,20 +60,7 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 // One request. o: token (Bearer), cookie (session), csrf, body (JSON),
 // raw (body text), headers. Returns status, headers, text, json, ms.
 async function api(method, path, o = {}) {
-	const headers = { ...(o.headers || {}) };
-	if (o.token !== undefined)
-		headers.Authorization = `Bearer ${o.token}`;
-	if (o.cookie !== undefined)
-		headers.Cookie = `colmena_session=${o.cookie}`;
-	if (o.csrf !== undefined)
-		headers['X-CSRF-Token'] = o.csrf;
-	let body;
-	if (o.raw !== undefined)
-		body = o.raw;
-	else if (o.body !== undefined)
-		body = JSON.stringify(o.body);
-	if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
-		headers['Content-Type'] = 'application/json';
+	const { headers, body } = request(o);
 	const t0 = performance.now();
 	let res;
 	try {
@@ -127,40 +70,16 @@ async function api(method, path, o = {}) {
 	}
 	const text = await res.text();
 	const ms = performance.now() - t0;
-	let json = null;
-	try {
-		json = JSON.parse(text);
-	} catch { /* not JSON: json stays null */ }
+	const json = jsonOf(text);
 	return {
 		status: res.status, headers: res.headers, text, json, ms,
 		data: json ? json.data : undefined, error: json ? json.error : undefined,
 	};
 }
 
-const show = (r) => `${method_of(r)}HTTP ${r.status} ${r.text.slice(0, 600)}`;
-const method_of = (r) => (r.req ? `${r.req} -> ` : '');
-
-function envelope(r) {
-	const j = r.json;
-	return j !== null && typeof j === 'object' && typeof j.success === 'boolean' &&
-	    j.meta && typeof j.meta.requestId === 'string' && typeof j.meta.timestamp === 'string';
-}
-
-function ok(name, r, status = 200) {
-	return check(name, r.status === status && envelope(r) && r.json.success === true &&
-	    'data' in r.json && !('error' in r.json), () => show(r));
-}
-
-// An error answer: status, the envelope, error.code, a message and, when
-// field is given, error.details naming it.
-function err(name, r, status, code, field) {
-	const e = r.json && r.json.error;
-	let good = r.status === status && envelope(r) && r.json.success === false &&
-	    e && e.code === code && typeof e.message === 'string' && e.message.length > 0;
-	if (good && field !== undefined)
-		good = e.details && typeof e.details === 'object' && field in e.details;
-	return check(name, good, () => show(r));
-}
+// show(r), ok(name, r, status), err(name, r, status, code, field): see
+// lib.mjs; a failure shows 600 characters of the body.
+const { show, ok, err } = answerChecks(600);
 
 // 401 UNAUTHORIZED with WWW-Authenticate, as the gate answers it.
 function unauth(name, r) {
@@ -202,33 +121,6 @@ function sessionCookie(r) {
 }
 
 // ---------------------------------------------------------------- tools
-
-function run(cmd, args, env = {}) {
-	return new Promise((resolve) => {
-		const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-		let out = '';
-		let errs = '';
-		p.stdout.on('data', (d) => { out += d; });
-		p.stderr.on('data', (d) => { errs += d; });
-		p.on('error', (e) => resolve({ code: -1, out, err: e.message }));
-		p.on('close', (code) => resolve({ code, out, err: errs }));
-	});
-}
-
-// Run q as the owner role (app.store_id = store if given); stdout trimmed.
-async function sql(q, store) {
-	const env = store ? { PGOPTIONS: `-c app.store_id=${store}` } : {};
-	const r = await run(PSQL, ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', OWNER_URL, '-c', q], env);
-	if (r.code !== 0)
-		throw new Error(`psql failed: ${r.err.trim()} (query: ${q.slice(0, 200)})`);
-	return r.out.replace(/\n+$/, '');
-}
-
-// Rows of q as objects (q is wrapped in row_to_json).
-async function rows(q, store) {
-	const out = await sql(`SELECT row_to_json(t) FROM (${q}) t`, store);
-	return out === '' ? [] : out.split('\n').map((l) => JSON.parse(l));
-}
 
 // The newest outbox row to recipient (of kind, if given), or null.
 async function outbox(recipient, kind) {
@@ -1365,5 +1257,5 @@ try {
 	check('suite ran to the end', false, `threw ${e && e.stack ? e.stack : e}`);
 }
 console.log(`(admin suite: stores adm-${SFX}-*, ${((Date.now() - T0) / 1000).toFixed(1)} s)`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+console.log(summary());
+process.exit(tally.failed === 0 ? 0 : 1);

@@ -11,19 +11,21 @@
 // COLMENA_CONFIG, COLMENA_TEST_STRIPE_URL). On a failed check the page is
 // saved as a screenshot in the suite's temp dir, which is then kept.
 // Prints "FAIL: name: detail" per failed check and "N passed, N failed".
-import { spawn } from 'node:child_process';
 import {
-	existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync,
+	existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync,
 } from 'node:fs';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import {
+	need as needLib, tally, checker, summary, confValue, run, database, sha256hex, lit,
+} from './lib.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const BASE = need('COLMENA_TEST_URL').replace(/\/+$/, '');
 const OWNER_URL = need('COLMENA_TEST_DB_OWNER_URL');
 const BUILD = need('COLMENA_TEST_BUILDDIR');
-const CONFIG = need('COLMENA_CONFIG');
+need('COLMENA_CONFIG');	/* read by confValue */
 const STRIPE = need('COLMENA_TEST_STRIPE_URL').replace(/\/+$/, '');
 const COLMENA = `${BUILD}/tools/colmena`;
 const SFX = randomBytes(3).toString('hex');
@@ -32,53 +34,21 @@ const PUBLIC_URL = confValue('public_url', BASE).replace(/\/+$/, '');
 const TMP = mkdtempSync(join(tmpdir(), 'colmena-browser.'));
 const T0 = Date.now();
 
-let passed = 0;
-let failed = 0;
 let page = null;
 let shots = 0;
 
 function need(name) {
-	const v = process.env[name];
-	if (v === undefined || v === '') {
-		console.log(`FAIL: environment: ${name} is not set (run through tests/run)`);
-		console.log('0 passed, 1 failed');
-		process.exit(1);
-	}
-	return v;
+	return needLib(name, ' (run through tests/run)');
 }
 
-function confValue(key, dflt) {
-	try {
-		const m = readFileSync(CONFIG, 'utf8').match(new RegExp(`^\\s*${key}\\s*=\\s*(.*?)\\s*$`, 'm'));
-		if (m && m[1] !== '')
-			return m[1];
-	} catch { /* the default */ }
-	return dflt;
-}
+const { sql } = database(OWNER_URL);
 
-function findPsql() {
-	try {
-		const vs = readdirSync('/usr/lib/postgresql')
-		    .filter((v) => existsSync(`/usr/lib/postgresql/${v}/bin/psql`))
-		    .sort((a, b) => Number(a) - Number(b));
-		if (vs.length > 0)
-			return `/usr/lib/postgresql/${vs[vs.length - 1]}/bin/psql`;
-	} catch { /* not Debian's layout */ }
-	return 'psql';
-}
-const PSQL = findPsql();
-
-// A failed check saves what the browser shows (once per check).
+// The count and the FAIL line (a failure shows 1200 characters of detail);
+// a failed check also saves what the browser shows (once per check).
+const tallied = checker(1200);
 async function check(name, cond, detail) {
-	if (cond) {
-		passed++;
+	if (tallied(name, cond, detail))
 		return true;
-	}
-	failed++;
-	let d = typeof detail === 'function' ? detail() : detail;
-	if (typeof d !== 'string')
-		d = JSON.stringify(d);
-	console.log(`FAIL: ${name}: ${String(d).slice(0, 1200)}`);
 	if (page !== null) {
 		const f = join(TMP, `failure-${++shots}.png`);
 		try {
@@ -89,29 +59,6 @@ async function check(name, cond, detail) {
 		}
 	}
 	return false;
-}
-
-const sha256hex = (b) => createHash('sha256').update(b).digest('hex');
-const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
-
-function run(cmd, args, env = {}) {
-	return new Promise((resolve) => {
-		const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-		let out = '';
-		let errs = '';
-		p.stdout.on('data', (d) => { out += d; });
-		p.stderr.on('data', (d) => { errs += d; });
-		p.on('error', (e) => resolve({ code: -1, out, err: e.message }));
-		p.on('close', (code) => resolve({ code, out, err: errs }));
-	});
-}
-
-async function sql(q, store) {
-	const env = store ? { PGOPTIONS: `-c app.store_id=${store}` } : {};
-	const r = await run(PSQL, ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', OWNER_URL, '-c', q], env);
-	if (r.code !== 0)
-		throw new Error(`psql failed: ${r.err.trim()} (query: ${q.slice(0, 200)})`);
-	return r.out.replace(/\n+$/, '');
 }
 
 // A store of our own whose allowed origins include the order pages', and
@@ -280,10 +227,10 @@ main().then(() => {
 }).catch(async (e) => {
 	await check('browser.mjs ran to the end', false, e.stack);
 }).finally(() => {
-	if (failed === 0)
+	if (tally.failed === 0)
 		rmSync(TMP, { recursive: true, force: true });
 	else
 		console.log(`# kept ${TMP}`);
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed > 0 ? 1 : 0);
+	console.log(summary());
+	process.exit(tally.failed > 0 ? 1 : 0);
 });

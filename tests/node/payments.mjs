@@ -18,26 +18,31 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import {
-	readFileSync, readdirSync, existsSync, mkdirSync, writeFileSync, statSync,
+	readFileSync, readdirSync, mkdirSync, writeFileSync, statSync,
 	mkdtempSync, rmSync,
 } from 'node:fs';
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Stripe from 'stripe';
+import {
+	need, tally, check, summary, confValue, run as runLib, database, request, jsonOf, envelope,
+	answerChecks, sleep, now, same, sha256hex, lit as quoted,
+} from './lib.mjs';
 
 const BASE = need('COLMENA_TEST_URL').replace(/\/+$/, '');
 const OWNER_URL = need('COLMENA_TEST_DB_OWNER_URL');
 const SRC = need('COLMENA_TEST_SRCDIR');
 const BUILD = need('COLMENA_TEST_BUILDDIR');
-const CONFIG = need('COLMENA_CONFIG');
+need('COLMENA_CONFIG');	/* read by confValue */
 const STRIPE = need('COLMENA_TEST_STRIPE_URL').replace(/\/+$/, '');
 const SK = need('COLMENA_TEST_STRIPE_SECRET_KEY');
 const WH = need('COLMENA_TEST_STRIPE_WEBHOOK_SECRET');
 const WH_PREV = process.env.COLMENA_TEST_STRIPE_WEBHOOK_SECRET_PREVIOUS || '';
 const WH_CONNECT = process.env.COLMENA_TEST_STRIPE_CONNECT_WEBHOOK_SECRET || '';
 const COLMENA = `${BUILD}/tools/colmena`;
-const PSQL = findPsql();
+// psql's stdin is a pipe, as run() below gives every program.
+const { sql, rows } = database(OWNER_URL, { shown: 300, input: '' });
 const SFX = randomBytes(3).toString('hex');
 const PW = 'Pay-pass-1!';
 const STORAGE = confValue('storage_root', process.env.COLMENA_FILES || '/tmp/files');
@@ -50,61 +55,10 @@ const TMP = mkdtempSync(join(tmpdir(), 'colmena-pay.'));
 const T0 = Date.now();
 const stripeLib = new Stripe('sk_test_colmena_not_a_real_key');
 
-let passed = 0;
-let failed = 0;
-
-function need(name) {
-	const v = process.env[name];
-	if (v === undefined || v === '') {
-		console.log(`FAIL: environment: ${name} is not set`);
-		console.log('0 passed, 1 failed');
-		process.exit(1);
-	}
-	return v;
-}
-
-// A value of the programs' config (the harness writes it), else dflt.
-function confValue(key, dflt) {
-	try {
-		const m = readFileSync(CONFIG, 'utf8')
-		    .match(new RegExp(`^\\s*${key}\\s*=\\s*(.*?)\\s*$`, 'm'));
-		if (m && m[1] !== '')
-			return m[1];
-	} catch { /* no config: the default */ }
-	return dflt;
-}
-
-function findPsql() {
-	try {
-		const vs = readdirSync('/usr/lib/postgresql')
-		    .filter((v) => existsSync(`/usr/lib/postgresql/${v}/bin/psql`))
-		    .sort((a, b) => Number(a) - Number(b));
-		if (vs.length > 0)
-			return `/usr/lib/postgresql/${vs[vs.length - 1]}/bin/psql`;
-	} catch { /* not Debian's layout */ }
-	return 'psql';
-}
-
-function check(name, cond, detail) {
-	if (cond) {
-		passed++;
-		return true;
-	}
-	failed++;
-	let d = typeof detail === 'function' ? detail() : detail;
-	if (typeof d !== 'string')
-		d = JSON.stringify(d);
-	console.log(`FAIL: ${name}: ${String(d).slice(0, 1500)}`);
-	return false;
-}
-
-const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
-const now = () => Math.floor(Date.now() / 1000);
 const slug = (s) => `pay-${SFX}-${s}`;
 const mail = (s) => `${s}-${SFX}@pay.test`;
-const lit = (s) => (s === null || s === undefined ? 'NULL' : `'${String(s).replace(/'/g, "''")}'`);
-const sha256hex = (s) => createHash('sha256').update(s).digest('hex');
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// s as an SQL literal; null and undefined as NULL.
+const lit = (s) => (s === null || s === undefined ? 'NULL' : quoted(s));
 const hex = (n) => randomBytes(n).toString('hex');
 
 // Poll fn until it returns a truthy value or ms pass; returns the last value.
@@ -164,18 +118,7 @@ function record(method, path, r) {
 // One request to lighttpd. o: token (Bearer), body (JSON), raw (body
 // text), headers, origin. Returns status, headers, text, json, data, error.
 async function api(method, path, o = {}) {
-	const headers = { ...(o.headers || {}) };
-	if (o.token !== undefined)
-		headers.Authorization = `Bearer ${o.token}`;
-	if (o.origin !== undefined)
-		headers.Origin = o.origin;
-	let body;
-	if (o.raw !== undefined)
-		body = o.raw;
-	else if (o.body !== undefined)
-		body = JSON.stringify(o.body);
-	if (body !== undefined && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type'))
-		headers['Content-Type'] = 'application/json';
+	const { headers, body } = request(o);
 	let res;
 	try {
 		res = await fetch(BASE + path, { method, headers, body, redirect: 'manual' });
@@ -186,10 +129,7 @@ async function api(method, path, o = {}) {
 	}
 	const buf = Buffer.from(await res.arrayBuffer());
 	const text = buf.toString('utf8');
-	let json = null;
-	try {
-		json = JSON.parse(text);
-	} catch { /* not JSON: json stays null */ }
+	const json = jsonOf(text);
 	const r = {
 		status: res.status, headers: res.headers, text, buf, json,
 		data: json ? json.data : undefined, error: json ? json.error : undefined,
@@ -199,29 +139,9 @@ async function api(method, path, o = {}) {
 	return r;
 }
 
-const show = (r) => `${r.req ? `${r.req} -> ` : ''}HTTP ${r.status} ${String(r.text).slice(0, 700)}`;
-
-function envelope(r) {
-	const j = r.json;
-	return j !== null && typeof j === 'object' && typeof j.success === 'boolean' &&
-	    j.meta && typeof j.meta.requestId === 'string' && typeof j.meta.timestamp === 'string';
-}
-
-function ok(name, r, status = 200) {
-	return check(name, r.status === status && envelope(r) && r.json.success === true &&
-	    'data' in r.json && !('error' in r.json), () => show(r));
-}
-
-// An error answer: status, the envelope, error.code, a message and, when
-// field is given, error.details naming it.
-function err(name, r, status, code, field) {
-	const e = r.json && r.json.error;
-	let good = r.status === status && envelope(r) && r.json.success === false &&
-	    e && e.code === code && typeof e.message === 'string' && e.message.length > 0;
-	if (good && field !== undefined)
-		good = e.details && typeof e.details === 'object' && field in e.details;
-	return check(name, good, () => show(r));
-}
+// show(r), ok(name, r, status), err(name, r, status, code, field): see
+// lib.mjs; a failure shows the request and 700 characters of the body.
+const { show, ok, err } = answerChecks(700);
 
 // A download link from a mail or the API points at public_url: the same
 // path on the lighttpd under test.
@@ -244,11 +164,7 @@ async function si(method, path, body) {
 		body: body !== undefined ? JSON.stringify(body) : undefined,
 	});
 	const text = await res.text();
-	let json = null;
-	try {
-		json = JSON.parse(text);
-	} catch { /* not JSON */ }
-	return { status: res.status, json, text };
+	return { status: res.status, json: jsonOf(text), text };
 }
 
 // Its Stripe API, as a Stripe dashboard or another client would call it.
@@ -263,11 +179,7 @@ async function stripeApi(method, path, form = {}, account) {
 	}
 	const res = await fetch(`${STRIPE}${path}`, { method, headers, body });
 	const text = await res.text();
-	let json = null;
-	try {
-		json = JSON.parse(text);
-	} catch { /* not JSON */ }
-	return { status: res.status, json, text };
+	return { status: res.status, json: jsonOf(text), text };
 }
 
 // The /v1 requests the stand-in received that pass pred.
@@ -280,33 +192,8 @@ const siObject = async (id) => (await si('GET', `objects/${encodeURIComponent(id
 
 // ---------------------------------------------------------------- tools
 
-function run(cmd, args, env = {}, input) {
-	return new Promise((resolve) => {
-		const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-		let out = '';
-		let errs = '';
-		p.stdout.on('data', (d) => { out += d; });
-		p.stderr.on('data', (d) => { errs += d; });
-		p.on('error', (e) => resolve({ code: -1, out, err: e.message }));
-		p.on('close', (code) => resolve({ code, out, err: errs }));
-		p.stdin.end(input ?? '');
-	});
-}
-
-// Run q as the owner role (app.store_id = store if given); stdout trimmed.
-async function sql(q, store) {
-	const env = store ? { PGOPTIONS: `-c app.store_id=${store}` } : {};
-	const r = await run(PSQL, ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-d', OWNER_URL, '-c', q], env);
-	if (r.code !== 0)
-		throw new Error(`psql failed: ${r.err.trim()} (query: ${q.slice(0, 300)})`);
-	return r.out.replace(/\n+$/, '');
-}
-
-// Rows of q as objects (q is wrapped in row_to_json).
-async function rows(q, store) {
-	const out = await sql(`SELECT row_to_json(t) FROM (${q}) t`, store);
-	return out === '' ? [] : out.split('\n').map((l) => JSON.parse(l));
-}
+// lib.mjs's run, with stdin a pipe given input (none: closed at once).
+const run = (cmd, args, env = {}, input) => runLib(cmd, args, env, input ?? '');
 
 async function one(q, store) {
 	const r = await rows(q, store);
@@ -1895,7 +1782,7 @@ async function main() {
 	const sanStart = sanFiles();
 	const health = await fetch(`${STRIPE}/_standin/requests`).catch(() => null);
 	if (!check('the Stripe stand-in answers', health && health.status === 200, 'no answer')) {
-		console.log(`${passed} passed, ${failed} failed`);
+		console.log(summary());
 		process.exit(1);
 	}
 	await si('DELETE', 'fail');
@@ -1923,14 +1810,14 @@ async function main() {
 	finalChecks(logStart, sanStart);
 	rmSync(TMP, { recursive: true, force: true });
 	console.log(`# ${((Date.now() - T0) / 1000).toFixed(1)} s`);
-	console.log(`${passed} passed, ${failed} failed`);
-	process.exit(failed > 0 ? 1 : 0);
+	console.log(summary());
+	process.exit(tally.failed > 0 ? 1 : 0);
 }
 
 main().catch((e) => {
 	check('payments.mjs ran to the end', false, e.stack);
 	if (SMTP.proc)
 		SMTP.proc.kill('SIGTERM');
-	console.log(`${passed} passed, ${failed} failed`);
+	console.log(summary());
 	process.exit(1);
 });
